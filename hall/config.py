@@ -1,0 +1,85 @@
+"""Process-wide configuration, read once from the environment at the edges.
+
+Per-hall rule settings (thresholds, timetables) live in `hall.settings`, not here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str
+    sqlite_path: Path
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgres://", "postgresql://"))
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    session_hours: int = 12
+    api_token_days: int = 90
+    secure_cookies: bool = False
+    admin_password: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    redis_url: str | None = None
+    queue_name: str = "hall:jobs"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    data_dir: Path = PROJECT_ROOT / "var"
+    demo_data: bool = False
+    migrate_on_start: bool = True
+    max_upload_bytes: int = 5 * 1024 * 1024
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(environ: os._Environ[str] | dict[str, str] = os.environ) -> Config:
+    data_dir = Path(environ.get("DATA_DIR") or PROJECT_ROOT / "var")
+    sqlite_path = data_dir / "hall.sqlite"
+    url = environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+    if url.startswith("sqlite:///"):
+        sqlite_path = Path(url.removeprefix("sqlite:///"))
+    return Config(
+        database=DatabaseConfig(url=url, sqlite_path=sqlite_path),
+        auth=AuthConfig(
+            session_hours=int(environ.get("SESSION_HOURS", "12")),
+            api_token_days=int(environ.get("API_TOKEN_DAYS", "90")),
+            secure_cookies=_flag("SECURE_COOKIES", False),
+            admin_password=environ.get("ADMIN_PASSWORD") or None,
+        ),
+        redis_url=environ.get("REDIS_URL") or None,
+        queue_name=environ.get("JOB_QUEUE") or "hall:jobs",
+        timezone=ZoneInfo(environ.get("HALL_TIMEZONE", "Asia/Shanghai")),
+        data_dir=data_dir,
+        demo_data=_flag("DEMO_DATA", False),
+        migrate_on_start=_flag("MIGRATE_ON_START", True),
+        max_upload_bytes=int(environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+    )
+
+
+@cache
+def get_config() -> Config:
+    return load_config()

@@ -1,0 +1,93 @@
+"""The database engine, transactions and migrations, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from hall.config import DatabaseConfig
+
+# Any constant will do: it names the lock that keeps two processes from migrating at once.
+MIGRATION_LOCK_ID = 7_402_113
+
+
+def make_engine(database: DatabaseConfig) -> Engine:
+    if database.is_postgres:
+        return PostgresEngine(config={"dsn": database.url})
+    database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite has one writer: wait for it rather than fail at once.
+    return SQLiteEngine(path=str(database.sqlite_path), timeout=30)
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    if found is None:
+        raise RuntimeError("piccolo_conf.py defines no engine")
+    return found
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """One write transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE)
+    so that a read-then-write inside it cannot fail half-way with 'database is locked'."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+def is_integrity_error(error: BaseException) -> bool:
+    """A unique or foreign-key constraint refused the write, on either engine."""
+    import asyncpg
+
+    return isinstance(error, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError)
+
+
+async def start() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool()
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def migrate() -> None:
+    """Apply pending migrations; on PostgreSQL under an advisory lock, so that several app
+    processes starting together migrate once."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        await _forwards(run_forwards)
+        return
+    import asyncpg
+
+    lock_connection = await asyncpg.connect(db.config["dsn"])
+    try:
+        await lock_connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        await _forwards(run_forwards)
+    finally:
+        await lock_connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        await lock_connection.close()
+
+
+async def _forwards(run_forwards) -> None:
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")

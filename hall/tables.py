@@ -1,0 +1,149 @@
+"""Halls, departments, windows, staff, cover assignments, accounts, tokens and settings."""
+
+from enum import StrEnum
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    LazyTableReference,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from hall.roles import Role
+
+
+class HallLevel(StrEnum):
+    """市、镇(街道)、村三级 (seed 003): a centre above township centres above village points."""
+
+    CENTRE = "centre"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+
+class StaffStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class Hall(Table):
+    id = Serial(primary_key=True)
+    code = Varchar(length=32, unique=True)
+    name = Varchar(length=100)
+    level = Varchar(length=16, choices=HallLevel)
+    parent = ForeignKey(
+        references=LazyTableReference("Hall", module_path="hall.tables"),
+        null=True,
+        on_delete=OnDelete.restrict,
+    )
+    address = Varchar(length=200, default="")
+    created_at = Timestamptz()
+
+
+class Department(Table):
+    """进驻单位: the home department a window's staff are seconded from."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=100, unique=True)
+    created_at = Timestamptz()
+
+
+class Window(Table):
+    """A counter of the hall. Unique (hall, number) by an index in the migration."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    department = ForeignKey(references=Department, null=False, on_delete=OnDelete.restrict)
+    number = Varchar(length=16)
+    name = Varchar(length=100)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Staff(Table):
+    """A person working in a hall. Unique (hall, staff_number) by an index in the migration.
+
+    A person has at most one regular window; a cover assignment places them at another
+    window for a date range (临时上岗/顶岗).
+    """
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    window = ForeignKey(references=Window, null=True, on_delete=OnDelete.restrict)
+    name = Varchar(length=50)
+    staff_number = Varchar(length=32)
+    phone = Varchar(length=20, default="")
+    status = Varchar(length=8, choices=StaffStatus, default=StaffStatus.ACTIVE)
+    left_on = Date(null=True, default=None)
+    photo = Varchar(length=200, default="")
+    created_at = Timestamptz()
+
+
+class CoverAssignment(Table):
+    """临时上岗/顶岗: a person works a window other than their own from `starts_on` to
+    `ends_on`, both inclusive."""
+
+    id = Serial(primary_key=True)
+    staff = ForeignKey(references=Staff, null=False, on_delete=OnDelete.restrict)
+    window = ForeignKey(references=Window, null=False, on_delete=OnDelete.restrict)
+    starts_on = Date()
+    ends_on = Date()
+    reason = Varchar(length=200, default="")
+    created_by = ForeignKey(
+        references=LazyTableReference("Account", module_path="hall.tables"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
+    created_at = Timestamptz()
+
+
+class Account(Table):
+    id = Serial(primary_key=True)
+    username = Varchar(length=50, unique=True)
+    password_hash = Varchar(length=200)
+    role = Varchar(length=24, choices=Role)
+    display_name = Varchar(length=50)
+    # None only for the system admin, whose reach is every hall.
+    hall = ForeignKey(references=Hall, null=True, on_delete=OnDelete.restrict)
+    staff = ForeignKey(references=Staff, null=True, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    last_login_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class TokenKind(StrEnum):
+    SESSION = "session"  # a browser's login cookie
+    API = "api"  # a bearer token for the API or a device
+
+
+class AccessToken(Table):
+    """A login session or API token; only its SHA-256 is stored."""
+
+    id = Serial(primary_key=True)
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=8, choices=TokenKind)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100, default="")
+    expires_at = Timestamptz(null=True, default=None)
+    revoked = Boolean(default=False)
+    last_used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class HallSetting(Table):
+    """A dated change of one rule setting for a hall (and the halls below it)."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    key = Varchar(length=64)
+    value = JSON()
+    effective_from = Date()
+    reason = Text(default="")
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()

@@ -1,0 +1,108 @@
+"""The Litestar application factory: `uvicorn --factory web.app:create_app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+import worker
+from hall import db, demo
+from hall.accounts import ensure_admin
+from hall.background import InProcessJobQueue, JobQueue, RedisJobQueue
+from hall.config import Config, get_config
+from web import accounts, hall, settings, templating
+from web.auth import AuthenticationMiddleware
+from web.errors import EXCEPTION_HANDLERS
+from web.guards import PUBLIC, check_every_route_declares, role_guard
+
+log = logging.getLogger("hall")
+WEB_DIR = Path(__file__).parent
+
+
+def _announce(lines: list[str]) -> None:
+    # Printed, not logged: the first-start credentials must reach the operator's terminal.
+    print("\n".join(["", "=" * 60, *lines, "=" * 60, ""]), flush=True)
+
+
+async def _first_start(config: Config) -> None:
+    admin_password = await ensure_admin(password=config.auth.admin_password)
+    if admin_password:
+        _announce(
+            [
+                "已创建系统管理员账号 / admin account created:",
+                f"  用户名 username: admin    密码 password: {admin_password}",
+                "  此密码只显示这一次 / shown only this once",
+            ]
+        )
+    if config.demo_data:
+        loaded = await demo.load_demo()
+        if loaded:
+            _announce(
+                [
+                    "已载入演示数据 / demo data loaded. 演示账号 / demo accounts:",
+                    *(f"  {a.username:<16} {a.role.label:<8} 密码 {demo.DEMO_PASSWORD}" for a in loaded),
+                ]
+            )
+
+
+async def _job_queue(config: Config) -> JobQueue:
+    if config.redis_url:
+        return await RedisJobQueue.connect(config.redis_url, config.queue_name)
+    queue = InProcessJobQueue(worker.FUNCTIONS, worker.CRON_JOBS, config.timezone)
+    queue.start_scheduler()
+    return queue
+
+
+def create_app(config: Config | None = None) -> Litestar:
+    config = config or get_config()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start()
+        if config.migrate_on_start:
+            await db.migrate()
+        await _first_start(config)
+        app.state.jobs = await _job_queue(config)
+        try:
+            yield
+        finally:
+            await app.state.jobs.close()
+            await db.stop()
+
+    app = Litestar(
+        route_handlers=[
+            *accounts.ROUTES,
+            *hall.ROUTES,
+            *settings.ROUTES,
+            create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
+        ],
+        guards=[role_guard],
+        middleware=[AuthenticationMiddleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=templating.configure,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="便民服务中心管理系统 API",
+            version="0.1.0",
+            render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+        ),
+        lifespan=[lifespan],
+        state=State({"config": config}),
+        request_max_body_size=config.max_upload_bytes,
+    )
+    check_every_route_declares(app)
+    return app

@@ -1,0 +1,38 @@
+"""Who is calling: a session cookie (pages) or a bearer token (API, devices)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from hall.accounts import principal_for_token
+
+SESSION_COOKIE = "hall_session"
+
+
+def token_from(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, credential = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and credential:
+                return credential.strip()
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, cookie = part.strip().partition("=")
+                if key == SESSION_COOKIE and cookie:
+                    return cookie
+    return None
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    """Puts the caller's Principal (or None) on the connection; the guards decide."""
+
+    scopes = ("http",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        token = token_from(scope)
+        scope["user"] = await principal_for_token(token=token, now=dt.datetime.now(dt.UTC)) if token else None
+        scope["auth"] = token
+        await next_app(scope, receive, send)

@@ -1,0 +1,118 @@
+"""Rendering pages: the template context every page shares, and the navigation per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from hall.accounts import Principal
+from hall.errors import DomainError, InvalidInput
+from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
+from hall.roles import MANAGERS, Role
+from hall.services import HallScope, hall_scope
+
+LANGUAGE_COOKIE = "lang"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+    roles: frozenset[Role]
+
+
+NAVIGATION = (
+    NavItem("/", "首页", frozenset(Role) - {Role.DEVICE}),
+    NavItem("/halls", "中心", MANAGERS),
+    NavItem("/windows", "窗口", MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}),
+    NavItem("/staff", "人员", MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}),
+    NavItem("/cover", "顶岗安排", MANAGERS | {Role.CLERK}),
+    NavItem("/departments", "进驻单位", MANAGERS),
+    NavItem("/accounts", "账号", MANAGERS),
+    NavItem("/settings", "规则设置", MANAGERS | {Role.CLERK}),
+    NavItem("/me", "我的信息", frozenset(Role) - {Role.DEVICE}),
+)
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def principal(request: Request) -> Principal:
+    """The signed-in caller; the role guard has already refused anyone else."""
+    user = request.scope.get("user")
+    assert user is not None, "role_guard lets no anonymous caller reach a non-public route"
+    return user
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+    user = request.scope.get("user")
+    lang = language(request)
+    translate = translator(lang)
+    return Template(
+        template_name=template,
+        status_code=status_code,
+        context={
+            "_": translate,
+            "lang": lang,
+            "languages": LANGUAGES,
+            "user": user,
+            "role_labels": {role: role.label for role in Role},
+            "nav": [item for item in NAVIGATION if user is not None and user.role in item.roles],
+            "current_path": request.url.path,
+            **context,
+        },
+    )
+
+
+def render_form(
+    request: Request, template: str, *, error: DomainError, values: dict[str, Any], **context: Any
+) -> Template:
+    """Show a form again with what was typed and why it was refused."""
+    translate = translator(language(request))
+    field_errors = {}
+    if isinstance(error, InvalidInput):
+        field_errors = {e.field: render_message(translate, e.message, e.params) for e in error.errors}
+    return render(
+        request,
+        template,
+        status_code=error.status_code,
+        form_error=render_message(translate, error.message, error.params),
+        field_errors=field_errors,
+        values=values,
+        **context,
+    )
+
+
+def login_redirect(request: Request) -> Redirect:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path=f"/login?next={quote(target)}", status_code=303)
+
+
+async def form_values(request: Request) -> dict[str, Any]:
+    """A submitted form as a dict; blank fields are left out so that optional ones take
+    their defaults and required ones are reported as missing."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if not (isinstance(value, str) and value.strip() == "")}
+
+
+def config(request: Request) -> Any:
+    return request.app.state.config
+
+
+def today(request: Request) -> dt.date:
+    return dt.datetime.now(config(request).timezone).date()
+
+
+async def scope_of(request: Request) -> HallScope:
+    return await hall_scope(hall_id=principal(request).hall_id)

@@ -1,0 +1,38 @@
+"""The one arq worker of the product: every job function and cron job, listed explicitly.
+
+Start it with `make worker` (arq worker.WorkerSettings). Without REDIS_URL the app runs
+the same functions and schedules in-process (see hall/background.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from hall import db
+from hall import jobs as hall_jobs
+from hall.config import get_config
+
+FUNCTIONS = [hall_jobs.purge_expired_tokens]
+
+CRON_JOBS = [cron(hall_jobs.purge_expired_tokens, minute={17}, second={0})]
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    await db.start()
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await db.stop()
+
+
+class WorkerSettings:
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = get_config().queue_name
+    timezone = get_config().timezone
+    redis_settings = RedisSettings.from_dsn(get_config().redis_url or "redis://127.0.0.1:6379")
