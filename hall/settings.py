@@ -183,7 +183,7 @@ async def settings_for_hall(*, hall_id: int, on: dt.date, scope: HallScope) -> d
     chain = await hall_chain(hall_id=hall_id)
     rows = await HallSetting.select().where(HallSetting.hall.is_in(chain)).output(load_json=True)
     return resolve(
-        (SettingRow(r["hall"], r["key"], r["value"], r["effective_from"], r["id"]) for r in rows),
+        (SettingRow(r["hall"], r["key"], r["value"]["value"], r["effective_from"], r["id"]) for r in rows),
         chain,
         on,
     )
@@ -214,7 +214,9 @@ async def change_setting(
         await HallSetting(
             hall=hall_id,
             key=key,
-            value=stored,
+            # Wrapped: SQLite gives a column declared JSON numeric affinity, so a bare "45"
+            # would come back as the integer 45, which is no longer JSON text.
+            value={"value": stored},
             effective_from=effective_from,
             reason=reason,
             created_by=actor_id,

@@ -107,6 +107,14 @@ class World:
     def cookie(self, role: Role) -> dict[str, str]:
         return {"Cookie": f"hall_session={self.tokens[role]}"}
 
+    async def fresh_auth(self, role: Role) -> dict[str, str]:
+        """A new token of its own, for a request that may revoke it (logout)."""
+        token, _ = await accounts.issue_token(
+            account_id=self.account_ids[role], kind=TokenKind.SESSION, now=dt.datetime.now(dt.UTC),
+            lifetime=dt.timedelta(hours=1),
+        )
+        return {"Authorization": f"Bearer {token}"}
+
 
 @pytest.fixture
 async def world() -> World:

@@ -53,7 +53,8 @@ def domain_error(request: Request, error: DomainError) -> Response:
             }
             for e in error.errors
         ]
-        detail = "；".join(f"{item['label']}：{item['message']}" for item in errors)
+        # The separators are messages too: Chinese punctuation has no place in English.
+        detail = translate("；").join(f"{item['label']}{translate('：')}{item['message']}" for item in errors)
     return _respond(request, error.status_code, detail, errors)
 
 
@@ -68,7 +69,7 @@ def validation_error(request: Request, error: ValidationException) -> Response:
     translate = translator(language(request))
     keys = [item.get("key") for item in (error.extra or []) if isinstance(item, dict) and item.get("key")]
     if keys:
-        detail = translate("请求参数“{name}”格式不正确").format(name="、".join(keys))
+        detail = translate("请求参数“{name}”格式不正确").format(name=translate("、").join(keys))
     else:
         detail = translate("请求内容格式不正确，应为有效的 JSON 或表单")
     return _respond(request, 400, detail)
