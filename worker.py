@@ -21,7 +21,7 @@ CRON_JOBS = [cron(hall_jobs.purge_expired_tokens, minute={17}, second={0})]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    await db.start()
+    await db.start(get_config().database)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

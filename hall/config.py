@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class DatabaseConfig:
     url: str
     sqlite_path: Path
+    # A PostgreSQL connection pool belongs to the event loop that opened it; tests that
+    # drive the app from another loop (Litestar's test client) turn it off.
+    pool: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -63,7 +66,7 @@ def load_config(environ: os._Environ[str] | dict[str, str] = os.environ) -> Conf
     if url.startswith("sqlite:///"):
         sqlite_path = Path(url.removeprefix("sqlite:///"))
     return Config(
-        database=DatabaseConfig(url=url, sqlite_path=sqlite_path),
+        database=DatabaseConfig(url=url, sqlite_path=sqlite_path, pool=_flag("DATABASE_POOL", True)),
         auth=AuthConfig(
             session_hours=int(environ.get("SESSION_HOURS", "12")),
             api_token_days=int(environ.get("API_TOKEN_DAYS", "90")),

@@ -55,15 +55,15 @@ def is_integrity_error(error: BaseException) -> bool:
     return isinstance(error, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError)
 
 
-async def start() -> None:
+async def start(database: DatabaseConfig) -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and database.pool:
         await db.start_connection_pool()
 
 
 async def stop() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 

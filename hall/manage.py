@@ -6,10 +6,11 @@ import argparse
 import asyncio
 
 from hall import db, demo
+from hall.config import get_config
 
 
 async def _run(command: str) -> None:
-    await db.start()
+    await db.start(get_config().database)
     try:
         await db.migrate()
         if command == "demo":

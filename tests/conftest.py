@@ -29,6 +29,9 @@ os.environ.update(
         "JOB_QUEUE": f"hall:test:{uuid.uuid4().hex[:8]}",
         "ADMIN_PASSWORD": "first-admin-password",
         "DEMO_DATA": "0",
+        # The test client runs the app on an event loop of its own; a pool opened there
+        # would strand the fixtures' queries on this loop. The browser tests' server keeps one.
+        "DATABASE_POOL": "0",
     }
 )
 
@@ -110,7 +113,9 @@ class World:
     async def fresh_auth(self, role: Role) -> dict[str, str]:
         """A new token of its own, for a request that may revoke it (logout)."""
         token, _ = await accounts.issue_token(
-            account_id=self.account_ids[role], kind=TokenKind.SESSION, now=dt.datetime.now(dt.UTC),
+            account_id=self.account_ids[role],
+            kind=TokenKind.SESSION,
+            now=dt.datetime.now(dt.UTC),
             lifetime=dt.timedelta(hours=1),
         )
         return {"Authorization": f"Bearer {token}"}

@@ -68,7 +68,7 @@ def create_app(config: Config | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start()
+        await db.start(config.database)
         if config.migrate_on_start:
             await db.migrate()
         await _first_start(config)

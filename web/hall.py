@@ -79,10 +79,12 @@ class HallPages(Controller):
     @get("/{hall_id:int}")
     async def detail(self, request: Request, hall_id: FromPath[int]) -> Template:
         scope = await scope_of(request)
+        hall = await services.get_hall(hall_id=hall_id, scope=scope)
         return render(
             request,
             "hall/hall.html",
-            hall=await services.get_hall(hall_id=hall_id, scope=scope),
+            hall=hall,
+            values=hall.model_dump(),
             windows=await services.list_windows(scope=scope, hall_id=hall_id),
             staff=await services.list_staff(scope=scope, hall_id=hall_id),
             levels=HALL_LEVELS,

@@ -22,7 +22,15 @@ async def test_the_demo_hall_is_shaped_like_a_real_town_centre() -> None:
     assert await _counts() == {"halls": 2, "departments": 7, "windows": 7, "staff": 25, "accounts": 7}
     assert {account.role for account in loaded} == set(Role) - {Role.ADMIN}
     names = {row["name"] for row in await Window.select(Window.name)}
-    assert {"民政窗口", "社保窗口", "医保窗口", "计生窗口", "村镇建设窗口", "司法调解窗口", "综合受理窗口"} == names
+    assert {
+        "民政窗口",
+        "社保窗口",
+        "医保窗口",
+        "计生窗口",
+        "村镇建设窗口",
+        "司法调解窗口",
+        "综合受理窗口",
+    } == names
     town = await Hall.objects().get(Hall.code == demo.TOWN_CODE)
     county = await Hall.objects().get(Hall.code == demo.COUNTY_CODE)
     assert town.parent == county.id

@@ -39,8 +39,12 @@ async def test_a_real_arq_worker_runs_a_queued_job(world: World) -> None:
     try:
         await queue.enqueue("purge_expired_tokens")
         arq_worker = Worker(
-            functions=worker.FUNCTIONS, redis_pool=queue._pool, queue_name=queue_name, burst=True,
-            poll_delay=0.05, handle_signals=False,
+            functions=worker.FUNCTIONS,
+            redis_pool=queue._pool,
+            queue_name=queue_name,
+            burst=True,
+            poll_delay=0.05,
+            handle_signals=False,
         )
         await arq_worker.main()
         assert (arq_worker.jobs_complete, arq_worker.jobs_failed) == (1, 0)

@@ -43,13 +43,24 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
     try:
         # A process of its own: the engine is chosen once per process from DATABASE_URL.
         result = subprocess.run(
-            [sys.executable, "-c", PROBE], env={**os.environ, "DATABASE_URL": url}, cwd=PROJECT_ROOT,
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", PROBE],
+            env={**os.environ, "DATABASE_URL": url},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     finally:
         drop_database(SERVER_URL, url)
     schema = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"window_hall_number", "staff_hall_staff_number", "hall_setting_lookup"} <= set(schema["indexes"])
     assert {
-        "hall", "department", "window", "staff", "cover_assignment", "account", "access_token", "hall_setting",
+        "hall",
+        "department",
+        "window",
+        "staff",
+        "cover_assignment",
+        "account",
+        "access_token",
+        "hall_setting",
     } <= set(schema["tables"])

@@ -43,7 +43,10 @@ async def test_a_window_number_is_unique_within_a_hall(world: World) -> None:
 async def test_a_person_cannot_be_put_at_another_halls_window(world: World) -> None:
     with pytest.raises(InvalidInput) as refused:
         await services.update_staff(
-            staff_id=world.staff[0].id, data=StaffUpdate(window_id=world.other_window.id), scope=None, today=TODAY
+            staff_id=world.staff[0].id,
+            data=StaffUpdate(window_id=world.other_window.id),
+            scope=None,
+            today=TODAY,
         )
     assert refused.value.errors[0].field == "window_id"
     assert refused.value.errors[0].message == "本中心没有这个窗口"
@@ -77,7 +80,9 @@ async def test_a_person_who_leaves_frees_the_window_and_drops_off_the_list(world
 
 async def test_a_window_with_staff_cannot_be_switched_off(world: World) -> None:
     with pytest.raises(Conflict, match="2 名在岗人员"):
-        await services.update_window(window_id=world.windows[0].id, data=WindowUpdate(active=False), scope=None)
+        await services.update_window(
+            window_id=world.windows[0].id, data=WindowUpdate(active=False), scope=None
+        )
 
 
 async def test_a_director_reaches_only_their_hall_and_the_halls_below(world: World) -> None:
@@ -122,13 +127,18 @@ async def test_only_the_admin_creates_a_top_centre(world: World) -> None:
 
 def _cover(world: World, starts: str, ends: str, window: int = 1) -> CoverCreate:
     return CoverCreate(
-        staff_id=world.staff[0].id, window_id=world.windows[window].id,
-        starts_on=dt.date.fromisoformat(starts), ends_on=dt.date.fromisoformat(ends), reason="病假顶岗",
+        staff_id=world.staff[0].id,
+        window_id=world.windows[window].id,
+        starts_on=dt.date.fromisoformat(starts),
+        ends_on=dt.date.fromisoformat(ends),
+        reason="病假顶岗",
     )
 
 
 async def test_cover_places_a_person_at_another_window_for_a_date_range(world: World) -> None:
-    cover = await services.create_cover(data=_cover(world, "2026-12-01", "2026-12-05"), scope=None, actor_id=None)
+    cover = await services.create_cover(
+        data=_cover(world, "2026-12-01", "2026-12-05"), scope=None, actor_id=None
+    )
     assert (cover.staff_name, cover.window_name) == ("王芳", "社保窗口")
 
 
@@ -141,13 +151,17 @@ async def test_a_person_covers_one_window_at_a_time(world: World, starts: str, e
 
 async def test_back_to_back_cover_periods_do_not_overlap(world: World) -> None:
     await services.create_cover(data=_cover(world, "2026-12-01", "2026-12-05"), scope=None, actor_id=None)
-    later = await services.create_cover(data=_cover(world, "2026-12-06", "2026-12-10"), scope=None, actor_id=None)
+    later = await services.create_cover(
+        data=_cover(world, "2026-12-06", "2026-12-10"), scope=None, actor_id=None
+    )
     assert later.starts_on == dt.date(2026, 12, 6)
 
 
 async def test_cover_at_ones_own_window_is_refused(world: World) -> None:
     with pytest.raises(InvalidInput, match="提交的内容有误"):
-        await services.create_cover(data=_cover(world, "2026-12-01", "2026-12-02", window=0), scope=None, actor_id=None)
+        await services.create_cover(
+            data=_cover(world, "2026-12-01", "2026-12-02", window=0), scope=None, actor_id=None
+        )
 
 
 def test_cover_that_ends_before_it_starts_is_refused() -> None:

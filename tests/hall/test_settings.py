@@ -15,15 +15,33 @@ D = dt.date.fromisoformat
 
 def test_the_defaults_are_the_numbers_of_the_rules() -> None:
     defaults = resolve([], [1], D("2026-11-23"))
-    assert {key: defaults[key].value for key in (
-        "late_after_minutes", "off_post_after_minutes", "makeup_punches_per_month", "punches_per_day",
-        "winter_afternoon_end", "summer_afternoon_start", "summer_starts_on", "winter_starts_on",
-        "excellent_min_score", "standard_min_score", "complex_reply_working_days",
-    )} == {
-        "late_after_minutes": 15, "off_post_after_minutes": 30, "makeup_punches_per_month": 3,
-        "punches_per_day": 4, "winter_afternoon_end": "16:30", "summer_afternoon_start": "14:00",
-        "summer_starts_on": "05-01", "winter_starts_on": "10-01", "excellent_min_score": 95,
-        "standard_min_score": 85, "complex_reply_working_days": 5,
+    assert {
+        key: defaults[key].value
+        for key in (
+            "late_after_minutes",
+            "off_post_after_minutes",
+            "makeup_punches_per_month",
+            "punches_per_day",
+            "winter_afternoon_end",
+            "summer_afternoon_start",
+            "summer_starts_on",
+            "winter_starts_on",
+            "excellent_min_score",
+            "standard_min_score",
+            "complex_reply_working_days",
+        )
+    } == {
+        "late_after_minutes": 15,
+        "off_post_after_minutes": 30,
+        "makeup_punches_per_month": 3,
+        "punches_per_day": 4,
+        "winter_afternoon_end": "16:30",
+        "summer_afternoon_start": "14:00",
+        "summer_starts_on": "05-01",
+        "winter_starts_on": "10-01",
+        "excellent_min_score": 95,
+        "standard_min_score": 85,
+        "complex_reply_working_days": 5,
     }
 
 
@@ -44,7 +62,9 @@ ROWS = [
         ("2027-01-01", 6, TOWN),  # the town's own setting wins; the later row of that day
     ],
 )
-def test_a_change_applies_from_its_date_and_the_nearest_hall_wins(on: str, expected: int, from_hall: int | None) -> None:
+def test_a_change_applies_from_its_date_and_the_nearest_hall_wins(
+    on: str, expected: int, from_hall: int | None
+) -> None:
     resolved = resolve(ROWS, [TOWN, COUNTY], D(on))["late_after_minutes"]
     assert (resolved.value, resolved.hall_id) == (expected, from_hall)
 
@@ -71,7 +91,9 @@ def test_a_hall_outside_the_chain_does_not_count() -> None:
         ("summer_starts_on", "5-1", None, "日期格式不正确，应为 MM-DD"),
     ],
 )
-def test_values_are_checked_against_their_definition(key: str, value: object, stored: object, message: str | None) -> None:
+def test_values_are_checked_against_their_definition(
+    key: str, value: object, stored: object, message: str | None
+) -> None:
     if message is None:
         assert check_value(BY_KEY[key], value) == stored
     else:
@@ -84,20 +106,37 @@ def test_values_are_checked_against_their_definition(key: str, value: object, st
 async def test_a_county_change_reaches_the_town_from_its_date(world: World) -> None:
     today = D("2026-11-23")
     await change_setting(
-        hall_id=world.county.id, key="off_post_after_minutes", value=45, effective_from=D("2026-12-01"),
-        reason="县中心统一调整", scope=None, actor_id=None, today=today,
+        hall_id=world.county.id,
+        key="off_post_after_minutes",
+        value=45,
+        effective_from=D("2026-12-01"),
+        reason="县中心统一调整",
+        scope=None,
+        actor_id=None,
+        today=today,
     )
     before = await settings_for_hall(hall_id=world.town.id, on=D("2026-11-30"), scope=None)
     after = await settings_for_hall(hall_id=world.town.id, on=D("2026-12-01"), scope=None)
     assert before["off_post_after_minutes"].value == 30
-    assert (after["off_post_after_minutes"].value, after["off_post_after_minutes"].hall_id) == (45, world.county.id)
+    assert (after["off_post_after_minutes"].value, after["off_post_after_minutes"].hall_id) == (
+        45,
+        world.county.id,
+    )
 
 
 async def test_a_change_never_reaches_back_into_the_past(world: World) -> None:
     with pytest.raises(InvalidInput) as refused:
         await change_setting(
-            hall_id=world.town.id, key="late_after_minutes", value=5, effective_from=D("2026-11-22"),
-            reason="", scope=None, actor_id=None, today=D("2026-11-23"),
+            hall_id=world.town.id,
+            key="late_after_minutes",
+            value=5,
+            effective_from=D("2026-11-22"),
+            reason="",
+            scope=None,
+            actor_id=None,
+            today=D("2026-11-23"),
         )
     assert refused.value.errors[0].field == "effective_from"
-    assert (await settings_for_hall(hall_id=world.town.id, on=D("2026-11-22"), scope=None))["late_after_minutes"].value == 15
+    assert (await settings_for_hall(hall_id=world.town.id, on=D("2026-11-22"), scope=None))[
+        "late_after_minutes"
+    ].value == 15

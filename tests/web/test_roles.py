@@ -46,7 +46,9 @@ async def _violations(client: AsyncTestClient, world: World, method: str, path: 
     elif anonymous.status_code != 303 or not anonymous.headers["location"].startswith("/login?next="):
         found.append(f"{method} {path}: anonymous page got {anonymous.status_code}, not the login redirect")
     for role in Role:
-        response = await client.request(method, url, headers=await world.fresh_auth(role), follow_redirects=False)
+        response = await client.request(
+            method, url, headers=await world.fresh_auth(role), follow_redirects=False
+        )
         allowed = role in roles
         if response.status_code >= 500:
             found.append(f"{method} {path} as {role}: {response.status_code}")
@@ -60,7 +62,9 @@ async def _violations(client: AsyncTestClient, world: World, method: str, path: 
 async def test_every_route_checks_the_callers_role(client: AsyncTestClient, world: World) -> None:
     routes = _routes()
     assert len(routes) > 40, "the walk must see the whole route table"
-    violations = [v for method, path, roles in routes for v in await _violations(client, world, method, path, roles)]
+    violations = [
+        v for method, path, roles in routes for v in await _violations(client, world, method, path, roles)
+    ]
     assert violations == []
 
 
