@@ -29,5 +29,9 @@ ROLE_LABELS = {
 
 # People who manage a hall's organisation: its windows, staff and accounts.
 MANAGERS = frozenset({Role.ADMIN, Role.DIRECTOR})
+# The office roles that look windows and staff up.
+OFFICE = MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}
+# Who keeps attendance matters: cover assignments, the rule settings.
+ATTENDANCE_OFFICE = MANAGERS | {Role.CLERK}
 # Everyone who signs in as a person (devices excluded).
 PEOPLE = frozenset(Role) - {Role.DEVICE}

@@ -12,7 +12,7 @@ from litestar.response import File, Redirect, Template
 
 from hall import services
 from hall.errors import DomainError, InvalidInput
-from hall.roles import MANAGERS, Role
+from hall.roles import ATTENDANCE_OFFICE, MANAGERS, OFFICE
 from hall.schemas import (
     CoverCreate,
     CoverRead,
@@ -32,8 +32,6 @@ from hall.tables import HallLevel, StaffStatus
 from web.guards import allow
 from web.pages import config, form_values, principal, render, render_form, scope_of, today
 
-READERS = MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}
-COVER_READERS = MANAGERS | {Role.CLERK}
 HALL_LEVELS = {
     HallLevel.CENTRE: "市/县中心",
     HallLevel.TOWNSHIP: "镇（街道）中心",
@@ -145,7 +143,7 @@ class WindowPages(Controller):
             return render_form(request, "hall/windows.html", error=error, values=values or {}, **context)
         return render(request, "hall/windows.html", values={}, **context)
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_windows(self, request: Request, hall_id: OptionalInt = None) -> Template:
         return await self._page(request, hall_id)
 
@@ -204,7 +202,7 @@ class StaffPages(Controller):
             "statuses": {StaffStatus.ACTIVE: "在岗", StaffStatus.LEFT: "已离岗"},
         }
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_staff(
         self,
         request: Request,
@@ -309,7 +307,7 @@ class StaffPages(Controller):
             )
         return _saved(f"/staff/{staff_id}")
 
-    @get("/{staff_id:int}/photo", opt=allow(READERS))
+    @get("/{staff_id:int}/photo", opt=allow(OFFICE))
     async def photo(self, request: Request, staff_id: FromPath[int]) -> File:
         path = await services.staff_photo(
             staff_id=staff_id, media_dir=config(request).media_dir, scope=await scope_of(request)
@@ -333,7 +331,7 @@ class CoverPages(Controller):
             return render_form(request, "hall/cover.html", error=error, values=values or {}, **context)
         return render(request, "hall/cover.html", values={}, **context)
 
-    @get("/", opt=allow(COVER_READERS))
+    @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def list_cover(self, request: Request) -> Template:
         return await self._page(request)
 
@@ -363,7 +361,7 @@ class HallApi(Controller):
     path = "/api/halls"
     tags = ["中心"]
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_halls(self, request: Request) -> list[HallRead]:
         return await services.list_halls(scope=await scope_of(request))
 
@@ -371,7 +369,7 @@ class HallApi(Controller):
     async def create(self, request: Request, data: JSONBody[HallCreate]) -> HallRead:
         return await services.create_hall(data=data, scope=await scope_of(request))
 
-    @get("/{hall_id:int}", opt=allow(READERS))
+    @get("/{hall_id:int}", opt=allow(OFFICE))
     async def get_hall(self, request: Request, hall_id: FromPath[int]) -> HallRead:
         return await services.get_hall(hall_id=hall_id, scope=await scope_of(request))
 
@@ -384,7 +382,7 @@ class DepartmentApi(Controller):
     path = "/api/departments"
     tags = ["进驻单位"]
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_departments(self) -> list[DepartmentRead]:
         return await services.list_departments()
 
@@ -397,7 +395,7 @@ class WindowApi(Controller):
     path = "/api/windows"
     tags = ["窗口"]
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_windows(self, request: Request, hall_id: OptionalInt = None) -> list[WindowRead]:
         return await services.list_windows(scope=await scope_of(request), hall_id=hall_id)
 
@@ -405,7 +403,7 @@ class WindowApi(Controller):
     async def create(self, request: Request, data: JSONBody[WindowCreate]) -> WindowRead:
         return await services.create_window(data=data, scope=await scope_of(request))
 
-    @get("/{window_id:int}", opt=allow(READERS))
+    @get("/{window_id:int}", opt=allow(OFFICE))
     async def get_window(self, request: Request, window_id: FromPath[int]) -> WindowRead:
         return await services.get_window(window_id=window_id, scope=await scope_of(request))
 
@@ -420,7 +418,7 @@ class StaffApi(Controller):
     path = "/api/staff"
     tags = ["人员"]
 
-    @get("/", opt=allow(READERS))
+    @get("/", opt=allow(OFFICE))
     async def list_staff(
         self,
         request: Request,
@@ -436,7 +434,7 @@ class StaffApi(Controller):
     async def create(self, request: Request, data: JSONBody[StaffCreate]) -> StaffRead:
         return await services.create_staff(data=data, scope=await scope_of(request))
 
-    @get("/{staff_id:int}", opt=allow(READERS))
+    @get("/{staff_id:int}", opt=allow(OFFICE))
     async def get_staff(self, request: Request, staff_id: FromPath[int]) -> StaffRead:
         return await services.get_staff(staff_id=staff_id, scope=await scope_of(request))
 
@@ -463,7 +461,7 @@ class CoverApi(Controller):
     path = "/api/cover-assignments"
     tags = ["顶岗安排"]
 
-    @get("/", opt=allow(COVER_READERS))
+    @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def list_cover(self, request: Request, hall_id: OptionalInt = None) -> list[CoverRead]:
         return await services.list_cover(scope=await scope_of(request), hall_id=hall_id)
 

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from hall.accounts import Principal
 from hall.errors import DomainError, InvalidInput
 from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
-from hall.roles import MANAGERS, Role
+from hall.roles import ATTENDANCE_OFFICE, MANAGERS, OFFICE, PEOPLE, Role
 from hall.services import HallScope, hall_scope
 
 LANGUAGE_COOKIE = "lang"
@@ -27,15 +27,15 @@ class NavItem:
 
 
 NAVIGATION = (
-    NavItem("/", "首页", frozenset(Role) - {Role.DEVICE}),
+    NavItem("/", "首页", PEOPLE),
     NavItem("/halls", "中心", MANAGERS),
-    NavItem("/windows", "窗口", MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}),
-    NavItem("/staff", "人员", MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}),
-    NavItem("/cover", "顶岗安排", MANAGERS | {Role.CLERK}),
+    NavItem("/windows", "窗口", OFFICE),
+    NavItem("/staff", "人员", OFFICE),
+    NavItem("/cover", "顶岗安排", ATTENDANCE_OFFICE),
     NavItem("/departments", "进驻单位", MANAGERS),
     NavItem("/accounts", "账号", MANAGERS),
-    NavItem("/settings", "规则设置", MANAGERS | {Role.CLERK}),
-    NavItem("/me", "我的信息", frozenset(Role) - {Role.DEVICE}),
+    NavItem("/settings", "规则设置", ATTENDANCE_OFFICE),
+    NavItem("/me", "我的信息", PEOPLE),
 )
 
 
@@ -70,6 +70,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
             "role_labels": {role: role.label for role in Role},
             "nav": [item for item in NAVIGATION if user is not None and user.role in item.roles],
             "current_path": request.url.path,
+            "is_manager": user is not None and user.role in MANAGERS,
             **context,
         },
     )

@@ -11,13 +11,11 @@ from litestar.response import Redirect, Template
 
 from hall import services
 from hall.errors import DomainError, InvalidInput
-from hall.roles import MANAGERS, Role
+from hall.roles import ATTENDANCE_OFFICE, MANAGERS
 from hall.schemas import SettingChange, SettingRead
 from hall.settings import ResolvedSetting, change_setting, settings_for_hall
 from web.guards import allow
 from web.pages import form_values, principal, render, render_form, scope_of, today
-
-SETTING_READERS = MANAGERS | {Role.CLERK}
 
 
 def _read(resolved: ResolvedSetting) -> SettingRead:
@@ -75,7 +73,7 @@ class SettingPages(Controller):
             return render_form(request, "settings/settings.html", error=error, values=values or {}, **context)
         return render(request, "settings/settings.html", values={"effective_from": on.isoformat()}, **context)
 
-    @get("/", opt=allow(SETTING_READERS))
+    @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def show(
         self,
         request: Request,
@@ -98,7 +96,7 @@ class SettingApi(Controller):
     path = "/api/halls/{hall_id:int}/settings"
     tags = ["规则设置"]
 
-    @get("/", opt=allow(SETTING_READERS))
+    @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def list_settings(
         self,
         request: Request,

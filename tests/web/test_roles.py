@@ -97,3 +97,11 @@ def test_an_app_with_an_undeclared_route_refuses_to_start() -> None:
 
     with pytest.raises(RuntimeError, match="/forgotten"):
         check_every_route_declares(Litestar([forgotten]))
+
+
+def test_the_navigation_only_offers_pages_the_role_may_open() -> None:
+    from web.pages import NAVIGATION
+
+    declared = {path.rstrip("/") or "/": roles for method, path, roles in _routes() if method == "GET"}
+    for item in NAVIGATION:
+        assert item.roles <= declared[item.path], item.path
