@@ -136,9 +136,7 @@ class AccountPages(Controller):
                 if role != Role.ADMIN or principal(request).role == Role.ADMIN
             ],
         }
-        if error is not None:
-            return render_form(request, self.template, error=error, values=values or {}, **context)
-        return render(request, self.template, values={}, **context)
+        return render_form(request, self.template, error=error, values=values or {}, **context)
 
     @get("/")
     async def list_accounts(self, request: Request) -> Template:

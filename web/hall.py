@@ -55,9 +55,7 @@ class HallPages(Controller):
         self, request: Request, *, error: DomainError | None = None, values: dict | None = None
     ) -> Template:
         context = {"halls": await services.list_halls(scope=await scope_of(request)), "levels": HALL_LEVELS}
-        if error is not None:
-            return render_form(request, "hall/halls.html", error=error, values=values or {}, **context)
-        return render(request, "hall/halls.html", values={}, **context)
+        return render_form(request, "hall/halls.html", error=error, values=values or {}, **context)
 
     @get("/")
     async def list_halls(self, request: Request) -> Template:
@@ -139,9 +137,7 @@ class WindowPages(Controller):
             "departments": await services.list_departments(),
             "selected_hall": hall_id,
         }
-        if error is not None:
-            return render_form(request, "hall/windows.html", error=error, values=values or {}, **context)
-        return render(request, "hall/windows.html", values={}, **context)
+        return render_form(request, "hall/windows.html", error=error, values=values or {}, **context)
 
     @get("/", opt=allow(OFFICE))
     async def list_windows(self, request: Request, hall_id: OptionalInt = None) -> Template:
@@ -327,9 +323,7 @@ class CoverPages(Controller):
             "staff": await services.list_staff(scope=scope),
             "windows": await services.list_windows(scope=scope),
         }
-        if error is not None:
-            return render_form(request, "hall/cover.html", error=error, values=values or {}, **context)
-        return render(request, "hall/cover.html", values={}, **context)
+        return render_form(request, "hall/cover.html", error=error, values=values or {}, **context)
 
     @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def list_cover(self, request: Request) -> Template:

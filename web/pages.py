@@ -77,9 +77,12 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
 
 
 def render_form(
-    request: Request, template: str, *, error: DomainError, values: dict[str, Any], **context: Any
+    request: Request, template: str, *, error: DomainError | None, values: dict[str, Any], **context: Any
 ) -> Template:
-    """Show a form again with what was typed and why it was refused."""
+    """A page with a form: blank when `error` is None, else shown again with what was
+    typed and why it was refused."""
+    if error is None:
+        return render(request, template, values=values, **context)
     translate = translator(language(request))
     field_errors = {}
     if isinstance(error, InvalidInput):

@@ -15,7 +15,7 @@ from hall.roles import ATTENDANCE_OFFICE, MANAGERS
 from hall.schemas import SettingChange, SettingRead
 from hall.settings import ResolvedSetting, change_setting, settings_for_hall
 from web.guards import allow
-from web.pages import form_values, principal, render, render_form, scope_of, today
+from web.pages import form_values, principal, render_form, scope_of, today
 
 
 def _read(resolved: ResolvedSetting) -> SettingRead:
@@ -69,9 +69,13 @@ class SettingPages(Controller):
             "hall_names": {hall.id: hall.name for hall in halls},
             "can_change": principal(request).role in MANAGERS,
         }
-        if error is not None:
-            return render_form(request, "settings/settings.html", error=error, values=values or {}, **context)
-        return render(request, "settings/settings.html", values={"effective_from": on.isoformat()}, **context)
+        return render_form(
+            request,
+            "settings/settings.html",
+            error=error,
+            values=values or {"effective_from": on.isoformat()},
+            **context,
+        )
 
     @get("/", opt=allow(ATTENDANCE_OFFICE))
     async def show(
