@@ -11,13 +11,21 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
+from attendance import jobs as attendance_jobs
 from hall import db
 from hall import jobs as hall_jobs
 from hall.config import get_config
 
-FUNCTIONS = [hall_jobs.purge_expired_tokens]
+FUNCTIONS = [
+    hall_jobs.purge_expired_tokens,
+    attendance_jobs.finalize_attendance_days,
+    attendance_jobs.recompute_attendance,
+]
 
-CRON_JOBS = [cron(hall_jobs.purge_expired_tokens, minute={17}, second={0})]
+CRON_JOBS = [
+    cron(hall_jobs.purge_expired_tokens, minute={17}, second={0}),
+    cron(attendance_jobs.finalize_attendance_days, hour={0}, minute={10}, second={0}),
+]
 
 
 async def startup(ctx: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ Per-hall rule settings (thresholds, timetables) live in `hall.settings`, not her
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -50,6 +51,10 @@ class Config:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    def local_now(self) -> dt.datetime:
+        """The halls' wall-clock time to the second, as punches are recorded."""
+        return dt.datetime.now(self.timezone).replace(tzinfo=None, microsecond=0)
 
 
 def _flag(name: str, default: bool) -> bool:

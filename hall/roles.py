@@ -35,3 +35,7 @@ OFFICE = MANAGERS | {Role.CLERK, Role.COMPLAINT_OFFICER, Role.INSPECTOR}
 ATTENDANCE_OFFICE = MANAGERS | {Role.CLERK}
 # Everyone who signs in as a person (devices excluded).
 PEOPLE = frozenset(Role) - {Role.DEVICE}
+# Who watches the daily attendance board: the attendance office and the inspectors on their rounds.
+BOARD_VIEWERS = ATTENDANCE_OFFICE | {Role.INSPECTOR}
+# Who may ask for leave or a 补卡: the person, or the attendance office on their behalf.
+REQUESTERS = ATTENDANCE_OFFICE | {Role.STAFF}

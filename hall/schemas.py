@@ -7,6 +7,7 @@ with Chinese messages naming the field, for the API and the HTML forms alike.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,7 +21,7 @@ from pydantic import (
 
 from hall.errors import FieldError, InvalidInput
 from hall.roles import Role
-from hall.tables import HallLevel, StaffStatus
+from hall.tables import DayKind, HallLevel, StaffStatus
 
 # pydantic error type -> Chinese message; the parameters come from the error's context.
 ERROR_MESSAGES = {
@@ -40,6 +41,9 @@ ERROR_MESSAGES = {
     "date_parsing": "日期格式不正确，应为 YYYY-MM-DD",
     "date_from_datetime_parsing": "日期格式不正确，应为 YYYY-MM-DD",
     "date_type": "日期格式不正确，应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式不正确，应为 YYYY-MM-DD HH:MM:SS",
+    "datetime_from_date_parsing": "时间格式不正确，应为 YYYY-MM-DD HH:MM:SS",
+    "datetime_type": "时间格式不正确，应为 YYYY-MM-DD HH:MM:SS",
     "time_parsing": "时间格式不正确，应为 HH:MM",
     "time_type": "时间格式不正确，应为 HH:MM",
     "enum": "不是可选的值",
@@ -261,3 +265,67 @@ class SettingRead(BaseModel):
     effective_from: dt.date | None
     inherited_from_hall_id: int | None
     source: str
+
+
+# ---- the working-day calendar ---------------------------------------------------------
+
+
+class YearSource(StrEnum):
+    """Where a year's national calendar comes from."""
+
+    LIBRARY = "library"  # chinesecalendar knows it
+    ENTERED = "entered"  # an admin entered it; overrides the library
+    UNKNOWN = "unknown"  # nobody knows it yet: Monday-Friday minus known holidays, provisional
+
+
+class CalendarDayWrite(BaseModel):
+    """One day of a year's calendar. A plain model, not a `Schema`: its errors reach the
+    enclosing `CalendarYearWrite`, which names them by position (`days.3.kind`)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    day: dt.date = Field(title="日期")
+    kind: DayKind = Field(title="类型")
+    name: Annotated[str, StringConstraints(max_length=50)] = Field(default="", title="名称")
+
+
+class CalendarYearWrite(Schema):
+    """A year's holidays and make-up working days: the import text (one line per day,
+    `2027-01-01,休,元旦` / `2027-02-20,班,春节调休`) or the list of days, not both."""
+
+    note: Annotated[str, StringConstraints(max_length=500)] = Field(default="", title="说明")
+    text: Annotated[str, StringConstraints(max_length=20000)] | None = Field(default=None, title="导入文本")
+    days: list[CalendarDayWrite] | None = Field(default=None, title="日期列表")
+
+    @model_validator(mode="after")
+    def _text_or_days(self) -> CalendarYearWrite:
+        if (self.text is None) == (self.days is None):
+            raise InvalidInput.single("text", "导入文本", "请填写导入文本或日期列表（二者选一）")
+        return self
+
+
+class CalendarDayRead(BaseModel):
+    day: dt.date
+    kind: DayKind
+    name: str
+
+
+class CalendarYearRead(BaseModel):
+    year: int
+    source: YearSource
+    note: str = ""
+    entered_by_id: int | None = None
+    entered_at: dt.datetime | None = None
+    days: list[CalendarDayRead] = Field(default_factory=list)
+
+
+class ClosureCreate(Schema):
+    day: dt.date = Field(title="日期")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(title="闭厅原因")
+
+
+class ClosureRead(BaseModel):
+    id: int
+    hall_id: int
+    day: dt.date
+    reason: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from hall import db
@@ -178,15 +179,28 @@ def resolve(rows: Iterable[SettingRow], hall_chain: Sequence[int], on: dt.date) 
 # ---- services: the only functions here that touch the database ----------------------
 
 
+async def _rows(chain: list[int]) -> list[SettingRow]:
+    rows = await HallSetting.select().where(HallSetting.hall.is_in(chain)).output(load_json=True)
+    return [SettingRow(r["hall"], r["key"], r["value"]["value"], r["effective_from"], r["id"]) for r in rows]
+
+
 async def settings_for_hall(*, hall_id: int, on: dt.date, scope: HallScope) -> dict[str, ResolvedSetting]:
     await get_hall(hall_id=hall_id, scope=scope)
     chain = await hall_chain(hall_id=hall_id)
-    rows = await HallSetting.select().where(HallSetting.hall.is_in(chain)).output(load_json=True)
-    return resolve(
-        (SettingRow(r["hall"], r["key"], r["value"]["value"], r["effective_from"], r["id"]) for r in rows),
-        chain,
-        on,
-    )
+    return resolve(await _rows(chain), chain, on)
+
+
+async def setting_values_by_day(*, hall_id: int) -> Callable[[dt.date], dict[str, Any]]:
+    """The hall's setting values (key -> value) as a function of the day, read from the
+    database once: for computing a month, whose days may fall either side of a change."""
+    chain = await hall_chain(hall_id=hall_id)
+    rows = await _rows(chain)
+
+    @cache
+    def on(day: dt.date) -> dict[str, Any]:
+        return {key: setting.value for key, setting in resolve(rows, chain, day).items()}
+
+    return on
 
 
 async def change_setting(

@@ -1,4 +1,5 @@
-"""Halls, departments, windows, staff, cover assignments, accounts, tokens and settings."""
+"""Halls, departments, windows, staff, cover assignments, accounts, tokens, settings and the
+working-day calendar (entered national years, hall closures)."""
 
 from enum import StrEnum
 
@@ -7,6 +8,7 @@ from piccolo.columns import (
     Boolean,
     Date,
     ForeignKey,
+    Integer,
     LazyTableReference,
     OnDelete,
     Serial,
@@ -145,5 +147,44 @@ class HallSetting(Table):
     value = JSON()
     effective_from = Date()
     reason = Text(default="")
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class DayKind(StrEnum):
+    """How the national calendar marks a day (RULES.md, Working days and hours)."""
+
+    HOLIDAY = "holiday"  # 法定节假日: off, even on a weekday
+    WORKDAY = "workday"  # 调休上班: a make-up working day, on a weekend
+
+
+class CalendarYear(Table):
+    """A year of the national calendar entered by an admin (its holidays and make-up days,
+    from the State Council's notice). An entered year overrides the library's data."""
+
+    id = Serial(primary_key=True)
+    year = Integer(unique=True)
+    note = Text(default="")
+    entered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    entered_at = Timestamptz()
+
+
+class CalendarDay(Table):
+    """One holiday or make-up working day of an entered year."""
+
+    id = Serial(primary_key=True)
+    calendar_year = ForeignKey(references=CalendarYear, null=False, on_delete=OnDelete.cascade)
+    day = Date(unique=True)
+    kind = Varchar(length=8, choices=DayKind)
+    name = Varchar(length=50, default="")
+
+
+class HallClosure(Table):
+    """A day the hall itself is closed (闭厅). Unique (hall, day) by an index in the migration."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    day = Date()
+    reason = Varchar(length=200)
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()

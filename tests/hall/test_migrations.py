@@ -53,7 +53,12 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
     finally:
         drop_database(SERVER_URL, url)
     schema = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {"window_hall_number", "staff_hall_staff_number", "hall_setting_lookup"} <= set(schema["indexes"])
+    assert {
+        "window_hall_number",
+        "staff_hall_staff_number",
+        "hall_setting_lookup",
+        "hall_closure_hall_day",
+    } <= set(schema["indexes"])
     assert {
         "hall",
         "department",
@@ -63,4 +68,7 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "account",
         "access_token",
         "hall_setting",
+        "calendar_year",
+        "calendar_day",
+        "hall_closure",
     } <= set(schema["tables"])

@@ -1,0 +1,36 @@
+"""Attendance background jobs; listed in `worker.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from attendance import months, verdicts
+from hall.config import get_config
+from hall.tables import Hall
+
+
+async def finalize_attendance_days(ctx: dict[str, Any], *, now: dt.datetime | None = None) -> int:
+    """Nightly: make every hall's verdicts of yesterday final, catching up on any day of the
+    month the job missed (a worker that was down). Returns the number of halls."""
+    now = now or get_config().local_now()
+    yesterday = now.date() - dt.timedelta(days=1)
+    halls = await Hall.select(Hall.id)
+    for hall in halls:
+        await verdicts.ensure_current(
+            hall_id=hall["id"], start=months.month_of(yesterday), end=yesterday, now=now
+        )
+    return len(halls)
+
+
+async def recompute_attendance(
+    ctx: dict[str, Any], *, hall_id: int | None, start: dt.date, end: dt.date
+) -> int:
+    """Recompute the verdicts of start..end for one hall or every hall (hall_id None): after
+    a change of the calendar, too large to make a clerk wait for."""
+    now = get_config().local_now()
+    hall_ids = [hall_id] if hall_id is not None else [row["id"] for row in await Hall.select(Hall.id)]
+    written = 0
+    for each in hall_ids:
+        written += await verdicts.recompute(hall_id=each, start=start, end=end, now=now)
+    return written

@@ -1,0 +1,133 @@
+"""Month close (关账): the clerk closes a hall's month, after which its verdicts no longer
+change; the director may reopen it, an explicit act with a reason. Both are logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from attendance.schemas import MonthEventRead, MonthStateRead
+from attendance.tables import AttendanceRequest, MonthAction, MonthEvent, RequestStatus
+from hall import db
+from hall.calendar import hall_calendar
+from hall.errors import Conflict, InvalidInput
+from hall.services import HallScope, get_hall
+
+# The namespace of the advisory locks that serialise writes to one hall's attendance.
+HALL_LOCK = 3_110_001
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], month_of(start)
+    while month <= end:
+        months.append(month)
+        month = month_end(month) + dt.timedelta(days=1)
+    return months
+
+
+def closed_message(month: dt.date) -> Conflict:
+    return Conflict("{year}年{month}月的考勤已关账，不能再更改", year=month.year, month=month.month)
+
+
+async def closed_months(*, hall_id: int, start: dt.date, end: dt.date) -> set[dt.date]:
+    """The months overlapping start..end that are closed for the hall: those whose latest
+    event is a close."""
+    rows = (
+        await MonthEvent.select(MonthEvent.month, MonthEvent.action)
+        .where(
+            (MonthEvent.hall == hall_id) & (MonthEvent.month >= month_of(start)) & (MonthEvent.month <= end)
+        )
+        .order_by(MonthEvent.id)
+    )
+    latest: dict[dt.date, str] = {}
+    for row in rows:
+        latest[row["month"]] = row["action"]
+    return {month for month, action in latest.items() if action == MonthAction.CLOSE}
+
+
+async def check_open(*, hall_id: int, start: dt.date, end: dt.date) -> None:
+    """Conflict naming the first closed month among start..end, if any."""
+    closed = await closed_months(hall_id=hall_id, start=start, end=end)
+    if closed:
+        raise closed_message(min(closed))
+
+
+async def month_state(*, hall_id: int, month: dt.date, scope: HallScope) -> MonthStateRead:
+    await get_hall(hall_id=hall_id, scope=scope)
+    month = month_of(month)
+    rows = (
+        await MonthEvent.select(
+            MonthEvent.action, MonthEvent.reason, MonthEvent.actor.display_name, MonthEvent.at
+        )
+        .where((MonthEvent.hall == hall_id) & (MonthEvent.month == month))
+        .order_by(MonthEvent.id)
+    )
+    history = [
+        MonthEventRead(
+            action=row["action"], reason=row["reason"], actor=row["actor.display_name"], at=row["at"]
+        )
+        for row in rows
+    ]
+    closed = bool(history) and history[-1].action == MonthAction.CLOSE
+    return MonthStateRead(hall_id=hall_id, month=month, closed=closed, history=history)
+
+
+async def close_month(
+    *, hall_id: int, month: dt.date, scope: HallScope, actor_id: int, now: dt.datetime
+) -> MonthStateRead:
+    """Close a finished month: its verdicts are computed one last time, final, and frozen."""
+    from attendance.verdicts import recompute
+
+    month = month_of(month)
+    if month_end(month) >= now.date():
+        raise InvalidInput.single("month", "月份", "这个月还没有结束，不能关账")
+    async with db.transaction():
+        await get_hall(hall_id=hall_id, scope=scope)
+        await db.lock(HALL_LOCK, hall_id)
+        if month in await closed_months(hall_id=hall_id, start=month, end=month):
+            raise Conflict("{year}年{month}月已经关账", year=month.year, month=month.month)
+        calendar = await hall_calendar(hall_id=hall_id, start=month, end=month_end(month))
+        if calendar.unknown_years:
+            raise Conflict(
+                "{year}年的法定节假日和调休安排尚未录入，不能关账", year=min(calendar.unknown_years)
+            )
+        pending = await AttendanceRequest.count().where(
+            (AttendanceRequest.hall == hall_id)
+            & (AttendanceRequest.status == RequestStatus.PENDING)
+            & (AttendanceRequest.first_day <= month_end(month))
+            & (AttendanceRequest.last_day >= month)
+        )
+        if pending:
+            raise Conflict("这个月还有 {count} 个申请待审批，审批后才能关账", count=pending)
+        await recompute(hall_id=hall_id, start=month, end=month_end(month), now=now)
+        await MonthEvent(
+            hall=hall_id, month=month, action=MonthAction.CLOSE, actor=actor_id, reason=""
+        ).save()
+    return await month_state(hall_id=hall_id, month=month, scope=scope)
+
+
+async def reopen_month(
+    *, hall_id: int, month: dt.date, reason: str, scope: HallScope, actor_id: int
+) -> MonthStateRead:
+    month = month_of(month)
+    async with db.transaction():
+        await get_hall(hall_id=hall_id, scope=scope)
+        await db.lock(HALL_LOCK, hall_id)
+        if month not in await closed_months(hall_id=hall_id, start=month, end=month):
+            raise Conflict("{year}年{month}月没有关账，无需重新开账", year=month.year, month=month.month)
+        await MonthEvent(
+            hall=hall_id, month=month, action=MonthAction.REOPEN, actor=actor_id, reason=reason
+        ).save()
+    return await month_state(hall_id=hall_id, month=month, scope=scope)
+
+
+async def list_month_states(*, hall_id: int, months: list[dt.date], scope: HallScope) -> list[MonthStateRead]:
+    return [await month_state(hall_id=hall_id, month=month, scope=scope) for month in months]
