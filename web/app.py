@@ -16,11 +16,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import worker
+from attendance import demo as attendance_demo
 from hall import db, demo
 from hall.accounts import ensure_admin
 from hall.background import InProcessJobQueue, JobQueue, RedisJobQueue
 from hall.config import Config, get_config
-from web import accounts, hall, settings, templating
+from web import accounts, attendance, attendance_pages, calendar, hall, settings, templating
 from web.auth import AuthenticationMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.guards import PUBLIC, check_every_route_declares, role_guard
@@ -46,6 +47,7 @@ async def _first_start(config: Config) -> None:
         )
     if config.demo_data:
         loaded = await demo.load_demo()
+        await attendance_demo.load_demo_attendance(now=config.local_now())
         if loaded:
             _announce(
                 [
@@ -84,6 +86,9 @@ def create_app(config: Config | None = None) -> Litestar:
             *accounts.ROUTES,
             *hall.ROUTES,
             *settings.ROUTES,
+            *calendar.ROUTES,
+            *attendance.ROUTES,
+            *attendance_pages.ROUTES,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],
         guards=[role_guard],

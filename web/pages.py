@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from hall.accounts import Principal
 from hall.errors import DomainError, InvalidInput
 from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
-from hall.roles import ATTENDANCE_OFFICE, MANAGERS, OFFICE, PEOPLE, Role
+from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, OFFICE, PEOPLE, REQUESTERS, Role
 from hall.services import HallScope, hall_scope
 
 LANGUAGE_COOKIE = "lang"
@@ -35,6 +35,12 @@ NAVIGATION = (
     NavItem("/departments", "进驻单位", MANAGERS),
     NavItem("/accounts", "账号", MANAGERS),
     NavItem("/settings", "规则设置", ATTENDANCE_OFFICE),
+    NavItem("/calendar", "工作日历", OFFICE),
+    NavItem("/attendance", "考勤看板", BOARD_VIEWERS),
+    NavItem("/attendance/summary", "月度汇总", ATTENDANCE_OFFICE),
+    NavItem("/attendance/requests", "请假补卡", REQUESTERS),
+    NavItem("/attendance/months", "月度关账", ATTENDANCE_OFFICE),
+    NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
     NavItem("/me", "我的信息", PEOPLE),
 )
 
@@ -116,6 +122,10 @@ def config(request: Request) -> Any:
 
 def today(request: Request) -> dt.date:
     return dt.datetime.now(config(request).timezone).date()
+
+
+def local_now(request: Request) -> dt.datetime:
+    return config(request).local_now()
 
 
 async def scope_of(request: Request) -> HallScope:

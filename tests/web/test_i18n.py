@@ -27,7 +27,8 @@ TEMPLATES = ROOT / "web" / "templates"
 # Han ideographs, CJK symbols and punctuation (、。《》…), full-width forms (（），：；！？).
 CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 # Demo data (names of people and halls) and the operator's console output are not UI text.
-NOT_UI = {"hall/demo.py", "hall/manage.py"}
+NOT_UI = {"hall/demo.py", "hall/manage.py", "attendance/demo.py"}
+DOMAINS = ("hall", "web", "attendance", "assessment", "complaints", "devices")
 CONSOLE_CALLS = {"_announce"}
 
 
@@ -54,9 +55,9 @@ def _console_output(tree: ast.AST) -> set[int]:
 
 
 def python_ui_strings() -> dict[str, list[str]]:
-    """Chinese string constants in hall/*.py and web/*.py -> where they occur."""
+    """Chinese string constants in the packages' modules -> where they occur."""
     found: dict[str, list[str]] = {}
-    for path in sorted([*ROOT.glob("hall/*.py"), *ROOT.glob("web/*.py")]):
+    for path in sorted(path for domain in DOMAINS for path in ROOT.glob(f"{domain}/*.py")):
         relative = path.relative_to(ROOT).as_posix()
         if relative in NOT_UI:
             continue
