@@ -418,7 +418,7 @@ async def enter_year(
         now = dt.datetime.now(dt.UTC)
         if existing is None:
             row = CalendarYear(year=year, note=note, entered_by=actor_id, entered_at=now)
-            await _write(row.save())
+            await db.write(row.save())
             year_id = row.id
         else:
             year_id = existing["id"]
@@ -426,7 +426,7 @@ async def enter_year(
                 {CalendarYear.note: note, CalendarYear.entered_by: actor_id, CalendarYear.entered_at: now}
             ).where(CalendarYear.id == year_id)
             await CalendarDay.delete().where(CalendarDay.calendar_year == year_id)
-        await _write(
+        await db.write(
             CalendarDay.insert(
                 *(CalendarDay(calendar_year=year_id, day=e.day, kind=e.kind, name=e.name) for e in entries)
             )
@@ -479,7 +479,7 @@ async def add_closure(
         if await HallClosure.exists().where((HallClosure.hall == hall_id) & (HallClosure.day == day)):
             raise Conflict("{day} 已是本中心的闭厅日", day=day.isoformat())
         row = HallClosure(hall=hall_id, day=day, reason=reason, created_by=actor_id)
-        await _write(row.save())
+        await db.write(row.save())
     return ClosureRead(id=row.id, hall_id=hall_id, day=day, reason=reason)
 
 
@@ -495,13 +495,3 @@ async def delete_closure(*, closure_id: int, scope: HallScope, hall_id: int | No
             raise NotFound("没有找到编号为 {id} 的闭厅安排", id=closure_id)
         await HallClosure.delete().where(HallClosure.id == closure_id)
     return _closure_read(row)
-
-
-async def _write(query: Any) -> Any:
-    """Run a write; a unique constraint the checks missed (a race) becomes a 409."""
-    try:
-        return await query
-    except Exception as error:
-        if db.is_integrity_error(error):
-            raise Conflict("数据与已有记录冲突，请刷新后重试") from error
-        raise

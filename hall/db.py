@@ -5,13 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
+
+from hall.errors import Conflict
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -76,6 +78,17 @@ async def lock(namespace: int, key: int) -> None:
         raise RuntimeError("lock runs inside db.transaction()")
     if isinstance(transaction.engine, PostgresEngine):
         await transaction.connection.execute("SELECT pg_advisory_xact_lock($1, $2)", namespace, key)
+
+
+async def write(query: Any) -> Any:
+    """Run a write; a unique constraint the service's checks missed (a race between two
+    requests) becomes a 409 rather than a 500."""
+    try:
+        return await query
+    except Exception as error:
+        if is_integrity_error(error):
+            raise Conflict("数据与已有记录冲突，请刷新后重试") from error
+        raise
 
 
 def is_integrity_error(error: BaseException) -> bool:

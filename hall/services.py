@@ -255,7 +255,7 @@ async def update_window(*, window_id: int, data: WindowUpdate, scope: HallScope)
             },
         )
         if changes:
-            await _write(Window.update(changes).where(Window.id == window_id))
+            await db.write(Window.update(changes).where(Window.id == window_id))
     return await get_window(window_id=window_id, scope=scope)
 
 
@@ -366,7 +366,7 @@ async def update_staff(*, staff_id: int, data: StaffUpdate, scope: HallScope, to
         elif person.status == StaffStatus.LEFT and data.window_id is not None:
             raise Conflict("{name} 已离岗，请先恢复在岗状态", name=person.name)
         if changes:
-            await _write(Staff.update(changes).where(Staff.id == staff_id))
+            await db.write(Staff.update(changes).where(Staff.id == staff_id))
     return await get_staff(staff_id=staff_id, scope=scope)
 
 
@@ -497,15 +497,5 @@ def _changes(data: Any, columns: dict[str, Column]) -> dict[Column, Any]:
 
 
 async def _insert(row: Any) -> Any:
-    await _write(row.save())
+    await db.write(row.save())
     return row
-
-
-async def _write(query: Any) -> Any:
-    """Run a write; a constraint the checks above missed (a race) becomes a 409."""
-    try:
-        return await query
-    except Exception as error:
-        if db.is_integrity_error(error):
-            raise Conflict("数据与已有记录冲突，请刷新后重试") from error
-        raise

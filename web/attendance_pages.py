@@ -49,13 +49,12 @@ from web.attendance import (
     submit,
 )
 from web.guards import allow
-from web.pages import form_values, local_now, principal, render_form, scope_of
+from web.pages import WEEKDAYS, form_values, local_now, principal, render_form, scope_of
 
 # The board fetches itself again this often (seconds) unless the page asks otherwise, within
 # bounds: a browser treats a delay past 2^31 ms as none at all.
 BOARD_REFRESH_SECONDS = 30
 BOARD_REFRESH_BOUNDS = (1, 3600)
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 PUNCH_SOURCES = {
     PunchSource.FACE: "人脸",
     PunchSource.FINGERPRINT: "指纹",

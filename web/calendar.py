@@ -18,9 +18,8 @@ from hall.roles import ATTENDANCE_OFFICE, OFFICE, Role
 from hall.schemas import CalendarYearRead, CalendarYearWrite, ClosureCreate, ClosureRead, YearSource
 from hall.tables import DayKind
 from web.guards import allow
-from web.pages import form_values, local_now, principal, render_form, scope_of, today
+from web.pages import WEEKDAYS, form_values, local_now, principal, render_form, scope_of, today
 
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 KINDS = {DayKind.HOLIDAY: "放假", DayKind.WORKDAY: "调休上班"}
 SOURCES = {
     YearSource.LIBRARY: "内置数据（chinesecalendar）",

@@ -17,6 +17,7 @@ from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, OFFICE, PEOPL
 from hall.services import HallScope, hall_scope
 
 LANGUAGE_COOKIE = "lang"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 @dataclass(frozen=True)
