@@ -25,14 +25,6 @@ def month_end(month: dt.date) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, month = [], month_of(start)
-    while month <= end:
-        months.append(month)
-        month = month_end(month) + dt.timedelta(days=1)
-    return months
-
-
 def closed_message(month: dt.date) -> Conflict:
     return Conflict("{year}年{month}月的考勤已关账，不能再更改", year=month.year, month=month.month)
 
@@ -61,23 +53,40 @@ async def check_open(*, hall_id: int, start: dt.date, end: dt.date) -> None:
 
 
 async def month_state(*, hall_id: int, month: dt.date, scope: HallScope) -> MonthStateRead:
+    return (await list_month_states(hall_id=hall_id, months=[month], scope=scope))[0]
+
+
+async def list_month_states(*, hall_id: int, months: list[dt.date], scope: HallScope) -> list[MonthStateRead]:
+    """Each month's state and history, read in one query."""
     await get_hall(hall_id=hall_id, scope=scope)
-    month = month_of(month)
+    firsts = [month_of(month) for month in months]
     rows = (
         await MonthEvent.select(
-            MonthEvent.action, MonthEvent.reason, MonthEvent.actor.display_name, MonthEvent.at
+            MonthEvent.month,
+            MonthEvent.action,
+            MonthEvent.reason,
+            MonthEvent.actor.display_name,
+            MonthEvent.at,
         )
-        .where((MonthEvent.hall == hall_id) & (MonthEvent.month == month))
+        .where((MonthEvent.hall == hall_id) & MonthEvent.month.is_in(firsts or [dt.date.min]))
         .order_by(MonthEvent.id)
     )
-    history = [
-        MonthEventRead(
-            action=row["action"], reason=row["reason"], actor=row["actor.display_name"], at=row["at"]
+    histories: dict[dt.date, list[MonthEventRead]] = {month: [] for month in firsts}
+    for row in rows:
+        histories[row["month"]].append(
+            MonthEventRead(
+                action=row["action"], reason=row["reason"], actor=row["actor.display_name"], at=row["at"]
+            )
         )
-        for row in rows
+    return [
+        MonthStateRead(
+            hall_id=hall_id,
+            month=month,
+            closed=bool(histories[month]) and histories[month][-1].action == MonthAction.CLOSE,
+            history=histories[month],
+        )
+        for month in firsts
     ]
-    closed = bool(history) and history[-1].action == MonthAction.CLOSE
-    return MonthStateRead(hall_id=hall_id, month=month, closed=closed, history=history)
 
 
 async def close_month(
@@ -127,7 +136,3 @@ async def reopen_month(
             hall=hall_id, month=month, action=MonthAction.REOPEN, actor=actor_id, reason=reason
         ).save()
     return await month_state(hall_id=hall_id, month=month, scope=scope)
-
-
-async def list_month_states(*, hall_id: int, months: list[dt.date], scope: HallScope) -> list[MonthStateRead]:
-    return [await month_state(hall_id=hall_id, month=month, scope=scope) for month in months]

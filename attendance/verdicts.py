@@ -245,10 +245,17 @@ async def recompute(
 
 
 async def ensure_current(
-    *, hall_id: int, start: dt.date, end: dt.date, now: dt.datetime, staff_ids: Iterable[int] | None = None
+    *,
+    hall_id: int,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    staff_ids: Iterable[int] | None = None,
+    calendar: HallCalendar | None = None,
 ) -> None:
     """Bring stored verdicts up to date before they are read: past working days without final
-    verdicts (the nightly job normally makes them) and today, which is never final."""
+    verdicts (the nightly job normally makes them) and today, which is never final.
+    `calendar`: the hall's, covering start..end, when the caller has it already."""
     staff_ids = None if staff_ids is None else list(staff_ids)
     last = min(end, now.date())
     if start > last:
@@ -266,7 +273,7 @@ async def ensure_current(
     if staff_ids is not None:
         query = query.where(_staff_filter(Verdict.staff, staff_ids))
     final_days = {row["day"] for row in await query}
-    calendar = await hall_calendar(hall_id=hall_id, start=start, end=last)
+    calendar = calendar or await hall_calendar(hall_id=hall_id, start=start, end=last)
     stale = [day for day in calendar.working_days(start, last) if day not in final_days or day == now.date()]
     if not stale:
         return
@@ -368,8 +375,10 @@ async def _month(
     opens on a month they no longer worked); reports leave them out."""
     start = months.month_of(month)
     end = months.month_end(start)
-    await ensure_current(hall_id=hall_id, start=start, end=end, now=now, staff_ids=staff_ids)
     calendar = await hall_calendar(hall_id=hall_id, start=start, end=end)
+    await ensure_current(
+        hall_id=hall_id, start=start, end=end, now=now, staff_ids=staff_ids, calendar=calendar
+    )
     closed = bool(await months.closed_months(hall_id=hall_id, start=start, end=start))
     people_query = (
         Staff.select(
