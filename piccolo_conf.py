@@ -7,4 +7,4 @@ from hall.db import make_engine
 
 DB = make_engine(get_config().database)
 
-APP_REGISTRY = AppRegistry(apps=["hall.piccolo_app", "attendance.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["hall.piccolo_app", "attendance.piccolo_app", "devices.piccolo_app"])

@@ -20,6 +20,7 @@ FUNCTIONS = [
     hall_jobs.purge_expired_tokens,
     attendance_jobs.finalize_attendance_days,
     attendance_jobs.recompute_attendance,
+    attendance_jobs.rebuild_face_encodings,
 ]
 
 CRON_JOBS = [

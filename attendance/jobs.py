@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from attendance import months, verdicts
+from attendance import face_enrolment, faces, months, verdicts
 from hall.config import get_config
 from hall.tables import Hall
 
@@ -34,3 +34,13 @@ async def recompute_attendance(
     for each in hall_ids:
         written += await verdicts.recompute(hall_id=each, start=start, end=end, now=now)
     return written
+
+
+async def rebuild_face_encodings(ctx: dict[str, Any], *, hall_id: int) -> tuple[int, int]:
+    """Encode a hall's stored enrolment photos again: after upgrading the face library."""
+    config = get_config()
+    return await face_enrolment.rebuild_encodings(
+        hall_id=hall_id,
+        media_dir=config.media_dir,
+        limits=faces.ImageLimits(config.max_upload_bytes, config.max_image_pixels),
+    )

@@ -296,6 +296,54 @@ def judge_day(
     return verdicts[0], verdicts[1]
 
 
+class PunchMeaning(NamedTuple):
+    """What one punch counted as, the moment it was made: shown on the clock-in terminal."""
+
+    session: Session | None  # None: outside every punch window, or not the first/last
+    slot: Slot | None
+    mark: Mark | None
+    minutes: int  # how late or early, in started minutes; 0 when on time
+    label: str  # 上午上班签到 · 迟到 3 分钟
+
+
+PUNCH_WHAT = {
+    (Session.MORNING, Slot.START): "上午上班签到",
+    (Session.MORNING, Slot.END): "上午下班签退",
+    (Session.AFTERNOON, Slot.START): "下午上班签到",
+    (Session.AFTERNOON, Slot.END): "下午下班签退",
+    (None, Slot.START): "上班签到",  # punching twice a day: the day is one span
+    (None, Slot.END): "下班签退",
+}
+
+
+def punch_meaning(punch: int, verdicts: Iterable[SessionVerdict], schedule: Schedule) -> PunchMeaning:
+    """The slot a punch was judged as in the day's verdicts, and how it was judged.
+
+    Minutes count from the timetable (08:18:30 is "迟到 19 分钟": started minutes), since
+    that is what the person compares with the clock on the wall."""
+    bounds = {
+        Session.MORNING: (schedule.morning_start, schedule.morning_end),
+        Session.AFTERNOON: (schedule.afternoon_start, schedule.afternoon_end),
+    }
+    for verdict in verdicts:
+        start, end = bounds[verdict.session]
+        if verdict.start_at == punch:
+            slot, mark, off_by = Slot.START, verdict.start, punch - start
+        elif verdict.end_at == punch:
+            slot, mark, off_by = Slot.END, verdict.end, end - punch
+        else:
+            continue
+        what = PUNCH_WHAT[None if schedule.punches_per_day == 2 else verdict.session, slot]
+        minutes = -(-off_by // 60) if mark is not Mark.ON_TIME else 0
+        label = ("{what} · {mark} {minutes} 分钟" if minutes else "{what} · {mark}").format(
+            what=what, mark=MARK_LABELS[mark], minutes=minutes
+        )
+        return PunchMeaning(verdict.session, slot, mark, minutes, label)
+    session = assign(punch, schedule)
+    label = "已记录（不在打卡时段，不计入考勤）" if session is None else "已记录"
+    return PunchMeaning(None, None, None, 0, label)
+
+
 # ---- the monthly summary (按月公布) ----------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from attendance.rules import LeaveType, Mark, MonthSummary, Session, Slot, Status
-from attendance.tables import PunchSource, RequestAction, RequestKind, RequestStatus
+from attendance.tables import FaceOutcome, PunchSource, RequestAction, RequestKind, RequestStatus
 from hall.schemas import Schema
 
 Reason = Annotated[str, StringConstraints(max_length=500)]
@@ -200,3 +200,88 @@ class BoardRead(BaseModel):
     unknown_years: list[int]
     counts: dict[str, int]
     windows: list[BoardWindowRead]
+
+
+# ---- face clock-in ---------------------------------------------------------------------
+
+
+class FacePhotoRead(BaseModel):
+    id: int
+    created_at: dt.datetime
+    enrolled_by: str | None
+
+
+class EnrolmentRead(BaseModel):
+    staff_id: int
+    staff_name: str
+    photos: list[FacePhotoRead]
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.photos)
+
+
+class ClockResult(BaseModel):
+    """What a clock-in terminal shows after a face: who, when, and what the punch counted as."""
+
+    outcome: FaceOutcome
+    message: str
+    staff_id: int | None = None
+    staff_name: str | None = None
+    staff_number: str | None = None
+    punched_at: dt.datetime | None = None
+    meaning: str | None = None  # 上午上班签到 · 迟到 3 分钟
+    session: Session | None = None
+    slot: Slot | None = None
+    mark: Mark | None = None
+    minutes: int = 0
+    distance: float | None = None
+    attempt_id: int | None = None
+
+
+IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class TerminalPunch(Schema):
+    """A punch a face terminal recognised itself (possibly while offline), sent with a key
+    of its own so that sending it again changes nothing."""
+
+    key: IdempotencyKey = Field(title="幂等键")
+    staff_id: int = Field(title="人员")
+    punched_at: dt.datetime = Field(title="打卡时间")
+    distance: float | None = Field(default=None, ge=0, le=2, title="人脸距离")
+    runner_up_distance: float | None = Field(default=None, ge=0, le=2, title="次相似者距离")
+    # A base64 JPEG of the face, for the clerk's review.
+    thumbnail: Annotated[str, StringConstraints(max_length=200_000)] = Field(default="", title="人脸缩略图")
+
+
+class GalleryPerson(BaseModel):
+    staff_id: int
+    name: str
+    staff_number: str
+    encodings: list[str]  # base64 of 128 little-endian float32
+
+
+class GalleryRead(BaseModel):
+    """What a face terminal needs to recognise the hall's staff by itself."""
+
+    hall_id: int
+    version: str
+    tolerance: float
+    margin: float
+    repeat_seconds: int
+    people: list[GalleryPerson]
+
+
+class AttemptRead(BaseModel):
+    id: int
+    attempted_at: dt.datetime
+    device: str
+    outcome: FaceOutcome
+    outcome_label: str
+    staff_id: int | None
+    staff_name: str | None
+    distance: float | None
+    runner_up_distance: float | None
+    punch_id: int | None
+    message: str

@@ -5,7 +5,9 @@ from enum import StrEnum
 
 from piccolo.columns import (
     Boolean,
+    Bytea,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
@@ -143,3 +145,52 @@ class MonthEvent(Table):
     reason = Text(default="")
     actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     at = Timestamptz()
+
+
+class FacePhoto(Table):
+    """One enrolment photo of a person (人脸采集) and the encoding made from it. A person
+    has one to five; enrolling again replaces them all. The photo is kept so that the
+    encodings can be rebuilt when the library or its settings change."""
+
+    id = Serial(primary_key=True)
+    staff = ForeignKey(references=Staff, null=False, on_delete=OnDelete.restrict)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    photo = Varchar(length=200)  # relative to the media directory
+    encoding = Bytea()  # 128 little-endian float32
+    enrolled_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class FaceOutcome(StrEnum):
+    CLOCKED = "clocked"  # recognised and punched
+    REPEAT = "repeat"  # recognised, but punched moments ago: not punched again
+    UNSURE = "unsure"
+    UNKNOWN = "unknown"
+    REFUSED = "refused"  # recognised, but the punch was refused (e.g. the person has left)
+    NO_FACE = "no_face"
+    MANY_FACES = "many_faces"
+    TOO_SMALL = "too_small"
+    PARTIAL = "partial"
+    BLURRED = "blurred"
+    BAD_IMAGE = "bad_image"
+
+
+class FaceAttempt(Table):
+    """Every face shown to a terminal, with its distance and a thumbnail, for the clerk to
+    review. A terminal's idempotency key is unique per device account (partial index in the
+    migration), so a re-sent punch is answered from here rather than stored again."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.restrict)
+    device_account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    device = Varchar(length=64, default="")
+    attempted_at = Timestamp()  # hall-local, to the second
+    outcome = Varchar(length=16, choices=FaceOutcome)
+    staff = ForeignKey(references=Staff, null=True, on_delete=OnDelete.restrict)  # nearest person
+    distance = DoublePrecision(null=True, default=None)
+    runner_up_distance = DoublePrecision(null=True, default=None)
+    punch = ForeignKey(references=Punch, null=True, on_delete=OnDelete.restrict)
+    message = Varchar(length=200, default="")
+    thumbnail = Bytea(default=b"")
+    idempotency_key = Varchar(length=64, default="")
+    received_at = Timestamptz()

@@ -310,6 +310,16 @@ def _stored(row: dict) -> SessionVerdict:
     )
 
 
+async def day_verdicts(*, staff_id: int, day: dt.date) -> list[SessionVerdict]:
+    """The stored verdicts of one person's day (none on a day off)."""
+    rows = (
+        await Verdict.select()
+        .where((Verdict.staff == staff_id) & (Verdict.day == day))
+        .order_by(Verdict.session)
+    )
+    return [_stored(row) for row in rows]
+
+
 async def _trips(*, staff_ids: list[int], start: dt.date, end: dt.date) -> dict[int, int]:
     """出差: the number of approved business trips overlapping the range, per person."""
     rows = await AttendanceRequest.select(AttendanceRequest.staff).where(

@@ -91,8 +91,10 @@ async def issue_token(
     now: dt.datetime,
     lifetime: dt.timedelta | None,
     label: str = "",
+    used_now: bool = True,
 ) -> tuple[str, dt.datetime | None]:
-    """A new session or API token; the caller hands the returned string to the client."""
+    """A new session or API token; the caller hands the returned string to the client.
+    `used_now` False: it has not been used yet (a device secret, until the device calls)."""
     token = secrets.token_urlsafe(32)
     expires_at = now + lifetime if lifetime is not None else None
     await AccessToken(
@@ -101,7 +103,7 @@ async def issue_token(
         token_hash=_digest(token),
         label=label,
         expires_at=expires_at,
-        last_used_at=now,
+        last_used_at=now if used_now else None,
     ).save()
     return token, expires_at
 

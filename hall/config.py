@@ -47,6 +47,8 @@ class Config:
     demo_data: bool = False
     migrate_on_start: bool = True
     max_upload_bytes: int = 5 * 1024 * 1024
+    # An image's width x height, read from its header before it is decoded.
+    max_image_pixels: int = 40_000_000
 
     @property
     def media_dir(self) -> Path:
@@ -85,6 +87,7 @@ def load_config(environ: os._Environ[str] | dict[str, str] = os.environ) -> Conf
         demo_data=_flag("DEMO_DATA", False),
         migrate_on_start=_flag("MIGRATE_ON_START", True),
         max_upload_bytes=int(environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+        max_image_pixels=int(environ.get("MAX_IMAGE_PIXELS", "40000000")),
     )
 
 

@@ -1,5 +1,6 @@
 """Demo data shaped like a real hall: a county centre above a town centre with the seven
-windows a township hall typically has (seed 003) and 25 staff, plus an account per role.
+windows a township hall typically has (seed 003) and 25 staff, plus an account per role
+(devices are registered by devices/demo.py).
 
 Loading is idempotent: a second load finds the town centre and changes nothing.
 """
@@ -71,7 +72,6 @@ ACCOUNTS = (
     DemoAccount("complaints", Role.COMPLAINT_OFFICER, "投诉受理员"),
     DemoAccount("inspector", Role.INSPECTOR, "督查员"),
     DemoAccount("staff", Role.STAFF, NAMES[0]),
-    DemoAccount("kiosk", Role.DEVICE, "大厅入口人脸考勤机"),
 )
 
 

@@ -50,6 +50,7 @@ HOURS = "RULES.md, Working days and hours"
 VERDICTS = "RULES.md, Attendance verdicts"
 GRADES = "RULES.md, Scores: Quarterly grades"
 DEADLINES = "RULES.md, Complaints: Deadlines"
+FACES = "Issue 4, Face clock-in"
 
 DEFINITIONS: tuple[SettingDefinition, ...] = (
     SettingDefinition("summer_starts_on", "夏秋季作息开始日", "作息时间", "month_day", "05-01", HOURS),
@@ -78,6 +79,24 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
     SettingDefinition("standard_min_score", "达标窗口最低分", "考核", "count", 85, GRADES, 0, 100),
     SettingDefinition(
         "self_assessment_due_day", "自查自评截止日（次月几日）", "考核", "count", 5, "RULES.md, Scores", 1, 28
+    ),
+    # Distances in hundredths: 50 is face_recognition's distance 0.50 (the library's own
+    # default is 0.60; a wrong clock-in costs more than a second try).
+    SettingDefinition(
+        "face_tolerance", "人脸比对阈值（百分之，越小越严）", "人脸考勤", "count", 50, FACES, 30, 60
+    ),
+    SettingDefinition("face_margin", "与次相似者的最小差距（百分之）", "人脸考勤", "count", 10, FACES, 0, 30),
+    SettingDefinition(
+        "face_repeat_seconds", "同一人重复打卡间隔（秒）", "人脸考勤", "count", 60, FACES, 0, 600
+    ),
+    SettingDefinition(
+        "face_self_enrolment",
+        "本人自助采集人脸（一次）",
+        "人脸考勤",
+        "choice",
+        "不允许",
+        FACES,
+        choices=("不允许", "允许"),
     ),
     SettingDefinition(
         "general_reply_working_days", "一般投诉答复时限（工作日）", "投诉", "count", 1, DEADLINES, 0, 5

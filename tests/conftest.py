@@ -39,6 +39,9 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from piccolo.conf.apps import Finder  # noqa: E402
 from piccolo.table import sort_table_classes  # noqa: E402
 
+from devices import registry  # noqa: E402
+from devices.schemas import DeviceCreate  # noqa: E402
+from devices.tables import DeviceKind  # noqa: E402
 from hall import accounts, db, services  # noqa: E402
 from hall.roles import Role  # noqa: E402
 from hall.schemas import (  # noqa: E402
@@ -169,7 +172,7 @@ async def world() -> World:
         scope=None,
     )
     world = World(county, town, other_town, windows, staff, other_window, other_staff)
-    for role in Role:
+    for role in (role for role in Role if role != Role.DEVICE):
         account = await accounts.create_account(
             data=AccountCreate(
                 username=f"test_{role.value}",
@@ -188,4 +191,13 @@ async def world() -> World:
             now=dt.datetime.now(dt.UTC),
             lifetime=dt.timedelta(hours=1),
         )
+    # A device is an account made by the registry; this one is a face terminal program,
+    # the kind that may call every device endpoint of the face API.
+    issued = await registry.register_device(
+        data=DeviceCreate(hall_id=town.id, name="测试终端", kind=DeviceKind.FACE_TERMINAL),
+        scope=None,
+        actor_id=None,
+        now=dt.datetime.now(dt.UTC),
+    )
+    world.account_ids[Role.DEVICE], world.tokens[Role.DEVICE] = issued.device.account_id, issued.secret
     return world

@@ -17,11 +17,25 @@ from litestar.template import TemplateConfig
 
 import worker
 from attendance import demo as attendance_demo
+from attendance import face_engine
+from devices import demo as devices_demo
 from hall import db, demo
 from hall.accounts import ensure_admin
 from hall.background import InProcessJobQueue, JobQueue, RedisJobQueue
 from hall.config import Config, get_config
-from web import accounts, attendance, attendance_pages, calendar, hall, settings, templating
+from web import (
+    accounts,
+    attendance,
+    attendance_pages,
+    calendar,
+    devices,
+    faces,
+    faces_pages,
+    hall,
+    kiosk,
+    settings,
+    templating,
+)
 from web.auth import AuthenticationMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.guards import PUBLIC, check_every_route_declares, role_guard
@@ -48,11 +62,17 @@ async def _first_start(config: Config) -> None:
     if config.demo_data:
         loaded = await demo.load_demo()
         await attendance_demo.load_demo_attendance(now=config.local_now())
+        kiosk_secret = await devices_demo.load_demo_devices()
         if loaded:
             _announce(
                 [
                     "已载入演示数据 / demo data loaded. 演示账号 / demo accounts:",
                     *(f"  {a.username:<16} {a.role.label:<8} 密码 {demo.DEMO_PASSWORD}" for a in loaded),
+                    *(
+                        [f"  人脸考勤网页终端 / kiosk: 打开 /kiosk/pair 输入密钥 {kiosk_secret}"]
+                        if kiosk_secret
+                        else []
+                    ),
                 ]
             )
 
@@ -74,6 +94,7 @@ def create_app(config: Config | None = None) -> Litestar:
         if config.migrate_on_start:
             await db.migrate()
         await _first_start(config)
+        face_engine.warm_up()
         app.state.jobs = await _job_queue(config)
         try:
             yield
@@ -89,6 +110,10 @@ def create_app(config: Config | None = None) -> Litestar:
             *calendar.ROUTES,
             *attendance.ROUTES,
             *attendance_pages.ROUTES,
+            *faces.ROUTES,
+            *faces_pages.ROUTES,
+            *devices.ROUTES,
+            *kiosk.ROUTES,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],
         guards=[role_guard],

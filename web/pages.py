@@ -17,6 +17,8 @@ from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, OFFICE, PEOPL
 from hall.services import HallScope, hall_scope
 
 LANGUAGE_COOKIE = "lang"
+KIOSK_PREFIX = "/kiosk"
+KIOSK_PAIRING = "/kiosk/pair"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -35,12 +37,15 @@ NAVIGATION = (
     NavItem("/cover", "顶岗安排", ATTENDANCE_OFFICE),
     NavItem("/departments", "进驻单位", MANAGERS),
     NavItem("/accounts", "账号", MANAGERS),
+    NavItem("/devices", "设备", MANAGERS),
     NavItem("/settings", "规则设置", ATTENDANCE_OFFICE),
     NavItem("/calendar", "工作日历", OFFICE),
     NavItem("/attendance", "考勤看板", BOARD_VIEWERS),
     NavItem("/attendance/summary", "月度汇总", ATTENDANCE_OFFICE),
     NavItem("/attendance/requests", "请假补卡", REQUESTERS),
     NavItem("/attendance/months", "月度关账", ATTENDANCE_OFFICE),
+    NavItem("/attendance/faces", "人脸采集", ATTENDANCE_OFFICE),
+    NavItem("/attendance/faces/attempts", "识别记录", ATTENDANCE_OFFICE),
     NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
     NavItem("/me", "我的信息", PEOPLE),
 )
@@ -106,6 +111,9 @@ def render_form(
 
 
 def login_redirect(request: Request) -> Redirect:
+    # A kiosk has nobody to type a password: it signs in again by pairing.
+    if request.url.path.startswith(KIOSK_PREFIX):
+        return Redirect(path=KIOSK_PAIRING, status_code=303)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(path=f"/login?next={quote(target)}", status_code=303)
 

@@ -296,3 +296,39 @@ def test_the_summary_reads_stored_text_as_the_enums() -> None:
     typed = [rules.VerdictRow(dt.date(2026, 3, 2), Status.ATTENDED, Mark.LATE, Mark.ON_TIME, None)]
     assert rules.summarize(stored, days_due=1, trips=0) == rules.summarize(typed, days_due=1, trips=0)
     assert rules.summarize(stored, days_due=1, trips=0).late == 1
+
+
+# ---- what a punch counted as, shown on the clock-in terminal ---------------------------
+
+
+def meaning(*punches: str, schedule=WINTER) -> str:
+    """The label of the last punch given, as the terminal shows it right after."""
+    return rules.punch_meaning(t(punches[-1]), day(*punches, schedule=schedule), schedule).label
+
+
+@pytest.mark.parametrize(
+    ("punches", "label"),
+    [
+        (("08:15:00",), "上午上班签到 · 正常"),
+        (("08:15:01",), "上午上班签到 · 迟到 16 分钟"),  # started minutes from 08:00
+        (("08:30:01",), "上午上班签到 · 脱岗 31 分钟"),
+        (("08:00:00", "10:44:59"), "上午下班签退 · 早退 16 分钟"),
+        (("08:00:00", "11:02:00"), "上午下班签退 · 正常"),
+        (("13:29:00",), "下午上班签到 · 正常"),
+        (("08:00:00", "16:10:00"), "下午下班签退 · 早退 20 分钟"),  # a lone punch after the midpoint
+        (("05:00:00",), "已记录（不在打卡时段，不计入考勤）"),
+    ],
+)
+def test_what_a_punch_counted_as(punches: tuple[str, ...], label: str) -> None:
+    assert meaning(*punches) == label
+
+
+def test_a_punch_between_the_first_and_the_last_counts_as_neither() -> None:
+    verdicts = day("08:00:00", "09:00:00", "10:59:00")
+    assert rules.punch_meaning(t("09:00:00"), verdicts, WINTER).label == "已记录"
+
+
+def test_punching_twice_a_day_names_the_day_not_the_session() -> None:
+    twice = rules.schedule_for(WINTER_DAY, {**DEFAULTS, "punches_per_day": 2})
+    assert meaning("08:20:00", schedule=twice) == "上班签到 · 迟到 20 分钟"
+    assert meaning("08:00:00", "16:31:00", schedule=twice) == "下班签退 · 正常"

@@ -19,8 +19,8 @@ async def _counts() -> dict[str, int]:
 
 async def test_the_demo_hall_is_shaped_like_a_real_town_centre() -> None:
     loaded = await demo.load_demo()
-    assert await _counts() == {"halls": 2, "departments": 7, "windows": 7, "staff": 25, "accounts": 7}
-    assert {account.role for account in loaded} == set(Role) - {Role.ADMIN}
+    assert await _counts() == {"halls": 2, "departments": 7, "windows": 7, "staff": 25, "accounts": 6}
+    assert {account.role for account in loaded} == set(Role) - {Role.ADMIN, Role.DEVICE}
     names = {row["name"] for row in await Window.select(Window.name)}
     assert {
         "民政窗口",

@@ -57,7 +57,7 @@ def _console_output(tree: ast.AST) -> set[int]:
 def python_ui_strings() -> dict[str, list[str]]:
     """Chinese string constants in the packages' modules -> where they occur."""
     found: dict[str, list[str]] = {}
-    for path in sorted(path for domain in DOMAINS for path in ROOT.glob(f"{domain}/*.py")):
+    for path in sorted(path for domain in DOMAINS for path in ROOT.glob(f"{domain}/**/*.py")):
         relative = path.relative_to(ROOT).as_posix()
         if relative in NOT_UI:
             continue
