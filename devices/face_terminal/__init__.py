@@ -1,9 +1,9 @@
 """The face clock-in terminal: a program for a PC with a USB camera at the hall's entrance.
 
-    python -m devices.face_terminal --server https://hall.example --token SECRET --camera 0
-    python -m devices.face_terminal --server URL --token SECRET --video clip.mp4 --once
-    python -m devices.face_terminal --server URL --token SECRET --images frames/ --once
-    python -m devices.face_terminal --server URL --token SECRET --drain-only
+    python -m devices.face_terminal --server https://hall.example --token=SECRET --camera 0
+    python -m devices.face_terminal --server URL --token=SECRET --video clip.mp4 --once
+    python -m devices.face_terminal --server URL --token=SECRET --images frames/ --once
+    python -m devices.face_terminal --server URL --token=SECRET --drain-only
 
 How it works
 ------------

@@ -30,8 +30,7 @@ def terminal(app_server: AppServer, secret: str, state: Path, *options: str) -> 
     return [
         "--server",
         app_server.url,
-        "--token",
-        secret,
+        f"--token={secret}",  # a secret may begin with "-", which argparse takes for an option
         "--state-dir",
         str(state),
         "--timeout",
@@ -245,3 +244,10 @@ def test_a_video_is_read_one_frame_per_interval(tmp_path: Path) -> None:
 
     # Frames 0, 5, 10, ... of the video: half a second of its time apart.
     assert [round(frame.mean() / 8) for frame in frames] == [0, 5, 10, 15, 20, 25]
+
+
+def test_a_secret_that_looks_like_an_option_is_read_as_the_secret(tmp_path: Path) -> None:
+    arguments = cli._arguments(
+        ["--server", "http://hall", "--token=-abc", "--state-dir", str(tmp_path), "--drain-only"]
+    )
+    assert arguments.token == "-abc"

@@ -241,7 +241,7 @@ async def test_a_replaced_terminal_secret_comes_with_its_command_line(
     secret = response.text.split('id="secret"', 1)[1].split("<code", 1)[1].split(">", 1)[1].split("<", 1)[0]
     assert secret != issued["secret"]
     assert (
-        f"python -m devices.face_terminal --server http://testserver.local --token {secret} --camera 0"
+        f"python -m devices.face_terminal --server http://testserver.local --token={secret} --camera 0"
         in response.text
     )
     assert (await client.get("/api/auth/me", headers=_bearer(issued["secret"]))).status_code == 401
