@@ -31,7 +31,24 @@ def _query():
     )
 
 
+def _device_read(row: dict, last_used_at: dt.datetime | None) -> DeviceRead:
+    return DeviceRead(
+        id=row["id"],
+        hall_id=row["hall"],
+        hall_name=row["hall_name"],
+        name=row["name"],
+        kind=row["kind"],
+        kind_label=DeviceKind(row["kind"]).label,
+        account_id=row["account"],
+        active=row["active"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=last_used_at,
+    )
+
+
 async def _read(rows: list[dict]) -> list[DeviceRead]:
+    """Devices with when their secret was last seen (for the admin's list)."""
     last_used: dict[int, dt.datetime] = {}
     if rows:
         tokens = await AccessToken.select(AccessToken.account, AccessToken.last_used_at).where(
@@ -43,22 +60,7 @@ async def _read(rows: list[dict]) -> list[DeviceRead]:
                 last_used[token["account"]] = (
                     max(seen, token["last_used_at"]) if seen else token["last_used_at"]
                 )
-    return [
-        DeviceRead(
-            id=row["id"],
-            hall_id=row["hall"],
-            hall_name=row["hall_name"],
-            name=row["name"],
-            kind=row["kind"],
-            kind_label=DeviceKind(row["kind"]).label,
-            account_id=row["account"],
-            active=row["active"],
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
-            last_used_at=last_used.get(row["account"]),
-        )
-        for row in rows
-    ]
+    return [_device_read(row, last_used.get(row["account"])) for row in rows]
 
 
 async def list_devices(*, scope: HallScope) -> list[DeviceRead]:
@@ -138,7 +140,8 @@ async def calling_device(principal: Principal, kinds: frozenset[DeviceKind]) -> 
     row = await _query().where(Device.account == principal.account_id).first()
     if row is None or not row["active"]:
         raise NotAllowed("此账号不是已登记的设备")
-    device = (await _read([row]))[0]
+    # Called on every request a terminal makes: the last-used time is not read here.
+    device = _device_read(row, None)
     if device.kind not in kinds:
         raise NotAllowed("此设备类型（{kind}）不能进行此操作", kind=device.kind_label)
     return device

@@ -8,18 +8,18 @@ from PIL import Image, UnidentifiedImageError
 
 from hall.errors import InvalidInput
 
-MAX_PIXELS = 40_000_000  # a 10000x10000 "photo" is refused before it is decoded
 STORED_SIZE = (600, 800)
 
 
-def normalise_photo(content: bytes) -> bytes:
-    """The photo as a JPEG of at most 600x800, or InvalidInput saying why not."""
+def normalise_photo(content: bytes, *, max_pixels: int) -> bytes:
+    """The photo as a JPEG of at most 600x800, or InvalidInput saying why not. The size is
+    read from the header, so a 10000x10000 "photo" is refused before it is decoded."""
     try:
         with Image.open(io.BytesIO(content)) as probe:
             width, height = probe.size
             if probe.format not in {"JPEG", "PNG", "WEBP", "BMP"}:
                 raise InvalidInput.single("photo", "照片", "只支持 JPEG、PNG、WEBP 或 BMP 格式的图片")
-            if width * height > MAX_PIXELS:
+            if width * height > max_pixels:
                 raise InvalidInput.single("photo", "照片", "图片尺寸过大")
             image = probe.convert("RGB")
             image.thumbnail(STORED_SIZE)

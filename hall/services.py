@@ -370,11 +370,13 @@ async def update_staff(*, staff_id: int, data: StaffUpdate, scope: HallScope, to
     return await get_staff(staff_id=staff_id, scope=scope)
 
 
-async def set_staff_photo(*, staff_id: int, content: bytes, media_dir: Path, scope: HallScope) -> StaffRead:
+async def set_staff_photo(
+    *, staff_id: int, content: bytes, media_dir: Path, max_pixels: int, scope: HallScope
+) -> StaffRead:
     """Store the person's photo (checked and re-encoded); the path kept is relative to
     `media_dir`, so the media folder can move."""
     await get_staff(staff_id=staff_id, scope=scope)
-    jpeg = normalise_photo(content)
+    jpeg = normalise_photo(content, max_pixels=max_pixels)
     relative = Path("staff") / f"{staff_id}.jpg"
     target = media_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -289,6 +289,7 @@ class StaffPages(Controller):
                 staff_id=staff_id,
                 content=await upload.read(),
                 media_dir=config(request).media_dir,
+                max_pixels=config(request).max_image_pixels,
                 scope=scope,
             )
         except DomainError as error:
@@ -447,6 +448,7 @@ class StaffApi(Controller):
             staff_id=staff_id,
             content=await request.body(),
             media_dir=config(request).media_dir,
+            max_pixels=config(request).max_image_pixels,
             scope=await scope_of(request),
         )
 
