@@ -72,6 +72,7 @@ class FaceSettings:
     tolerance: float
     margin: float
     repeat: dt.timedelta
+    schedule: rules.Schedule  # the day's timetable, to say what a punch counted as
 
 
 async def face_settings(*, hall_id: int, day: dt.date) -> FaceSettings:
@@ -80,6 +81,7 @@ async def face_settings(*, hall_id: int, day: dt.date) -> FaceSettings:
         tolerance=int(values["face_tolerance"]) / 100,
         margin=int(values["face_margin"]) / 100,
         repeat=dt.timedelta(seconds=int(values["face_repeat_seconds"])),
+        schedule=rules.schedule_for(day, values),
     )
 
 
@@ -241,7 +243,13 @@ async def _punch(
                 **evidence,
             )
         )
-    meaning = await _meaning(hall_id=terminal.hall_id, staff_id=staff_id, punched_at=punched_at)
+    meaning = await _meaning(
+        hall_id=terminal.hall_id,
+        staff_id=staff_id,
+        punched_at=punched_at,
+        schedule=settings.schedule,
+        counted=recorded.counted,
+    )
     return ClockResult(
         outcome=FaceOutcome.CLOCKED,
         message="{name}，打卡成功".format(name=person["name"]),
@@ -257,14 +265,16 @@ async def _punch(
     )
 
 
-async def _meaning(*, hall_id: int, staff_id: int, punched_at: dt.datetime) -> rules.PunchMeaning:
+async def _meaning(
+    *, hall_id: int, staff_id: int, punched_at: dt.datetime, schedule: rules.Schedule, counted: bool
+) -> rules.PunchMeaning:
+    """`counted`: False when record_punch found the day's month closed."""
     day = punched_at.date()
     calendar = await hall_calendar(hall_id=hall_id, start=day, end=day)
     if not calendar.is_working_day(day):
         return rules.PunchMeaning(None, None, None, 0, "已记录（今天不是工作日）")
-    if await months.closed_months(hall_id=hall_id, start=day, end=day):
+    if not counted:
         return rules.PunchMeaning(None, None, None, 0, "已记录（该月考勤已关账，不再计入）")
-    schedule = rules.schedule_for(day, (await setting_values_by_day(hall_id=hall_id))(day))
     verdicts = await day_verdicts(staff_id=staff_id, day=day)
     return rules.punch_meaning(rules.seconds(punched_at), verdicts, schedule)
 
@@ -277,7 +287,7 @@ async def gallery(*, terminal: Terminal, day: dt.date) -> GalleryRead:
     version changes whenever any of it does, so a terminal can skip an unchanged download."""
     settings = await face_settings(hall_id=terminal.hall_id, day=day)
     people: dict[int, GalleryPerson] = {}
-    digest = hashlib.sha256(f"{settings}".encode())
+    digest = hashlib.sha256(f"{settings.tolerance}:{settings.margin}:{settings.repeat}".encode())
     for row in await _enrolled(hall_id=terminal.hall_id, day=day):
         person = people.setdefault(
             row["staff"],
