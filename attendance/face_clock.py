@@ -52,8 +52,7 @@ OUTCOME_LABELS = {
     FaceOutcome.BAD_IMAGE: "图片无效",
 }
 MESSAGES = {
-    FaceOutcome.UNSURE: "无法确认身份，请正对镜头再试一次",
-    FaceOutcome.UNKNOWN: "未能识别，请联系考勤员采集人脸",
+    **{FaceOutcome(outcome.value): message for outcome, message in face_match.OUTCOME_MESSAGES.items()},
     **{FaceOutcome(problem.value): message for problem, message in faces.PROBLEM_MESSAGES.items()},
 }
 

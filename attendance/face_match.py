@@ -23,6 +23,13 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"  # nobody enrolled is near enough
 
 
+# What the person at a terminal is told when no one is matched.
+OUTCOME_MESSAGES = {
+    Outcome.UNSURE: "无法确认身份，请正对镜头再试一次",
+    Outcome.UNKNOWN: "未能识别，请联系考勤员采集人脸",
+}
+
+
 @dataclass(frozen=True)
 class Match:
     outcome: Outcome

@@ -112,10 +112,8 @@ class Terminal:
             _announce(faces.PROBLEM_MESSAGES[sighting.problem], hint=True)
         elif sighting.seen is Seen.NO_GALLERY:
             _announce("还没有人脸库，暂时无法识别（等待与服务器同步）", hint=True)
-        elif sighting.seen is Seen.UNKNOWN:
-            _announce("未能识别，请联系考勤员采集人脸", hint=True)
-        elif sighting.seen is Seen.UNSURE:
-            _announce("无法确认身份，请正对镜头再试一次", hint=True)
+        elif sighting.seen in (Seen.UNKNOWN, Seen.UNSURE):
+            _announce(face_match.OUTCOME_MESSAGES[Outcome(sighting.seen.value)], hint=True)
         return False
 
     def _punch(self, sighting: Sighting) -> bool:
