@@ -12,16 +12,14 @@ once instead, which costs four times the pixels.
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-FORMATS = {"JPEG", "PNG", "WEBP", "BMP"}
+from hall.photos import ImageRefused, probe
+
 # Longest sides the detector tries in turn, stopping at the first that finds a face. A face
 # too small to find at 1280 px is too far away to be anyone's enrolment or clock-in.
 DETECT_SIDES = (320, 640, 1280)
@@ -43,26 +41,6 @@ ENCODING_DTYPE = np.dtype("<f4")
 class ImageLimits:
     max_bytes: int
     max_pixels: int
-
-
-class ImageRefused(Exception):
-    """The bytes are not an image we accept; `message` says why, in Chinese."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message, params)
-        self.message = message
-        self.params = params
-
-    def __reduce__(self):
-        # Raised in a worker process and re-raised here: keep the template and its values.
-        return _refused, (self.message, self.params)
-
-    def __str__(self) -> str:
-        return self.message.format(**self.params)
-
-
-def _refused(message: str, params: dict[str, object]) -> ImageRefused:
-    return ImageRefused(message, **params)
 
 
 class Problem(StrEnum):
@@ -103,29 +81,15 @@ def decode(content: bytes, limits: ImageLimits) -> np.ndarray:
     10000x10000 image is refused before a byte of it is decoded."""
     if len(content) > limits.max_bytes:
         raise ImageRefused("图片太大，不能超过 {mb} MB", mb=round(limits.max_bytes / 1024 / 1024, 1))
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb guard: the size is checked below against our limit instead.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as probe:
-                kind, (width, height), mode = probe.format, probe.size, probe.mode
-                has_alpha = mode in {"RGBA", "LA", "PA"} or "transparency" in probe.info
-    except Image.DecompressionBombError:
-        raise ImageRefused("图片尺寸过大") from None
-    except (UnidentifiedImageError, OSError):
-        raise ImageRefused("不是有效的图片文件") from None
-    if kind not in FORMATS:
-        raise ImageRefused("只支持 JPEG、PNG、WEBP 或 BMP 格式的图片")
-    if width * height > limits.max_pixels:
-        raise ImageRefused("图片尺寸过大（{width}×{height}）", width=width, height=height)
+    header = probe(content, max_pixels=limits.max_pixels)
     # libjpeg decodes a cut-off file without complaint, greying the missing rows: the end
     # marker must follow the last scan.
-    if kind == "JPEG" and content.rfind(b"\xff\xd9") < content.rfind(b"\xff\xda"):
+    if header.format == "JPEG" and content.rfind(b"\xff\xd9") < content.rfind(b"\xff\xda"):
         raise ImageRefused("图片文件不完整或已损坏")
     buffer = np.frombuffer(content, np.uint8)
     # IMREAD_COLOR applies the EXIF orientation of phone photos and gives 8-bit BGR from
     # grey-scale and 16-bit images alike; only an alpha channel needs the raw decode.
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED if has_alpha else cv2.IMREAD_COLOR)
+    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED if header.has_alpha else cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise ImageRefused("图片文件不完整或已损坏")
     if image.dtype != np.uint8:

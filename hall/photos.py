@@ -1,30 +1,86 @@
-"""Staff photos: checked by their content, not their name, and stored re-encoded."""
+"""Images people upload, checked by their content, not their name: the header is read
+before anything is decoded, so a 10000x10000 "photo" is refused at once. Staff photos are
+stored re-encoded; face photos and frames (attendance/faces.py) start from the same check."""
 
 from __future__ import annotations
 
 import io
+import warnings
+from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
 from hall.errors import InvalidInput
 
+FORMATS = {"JPEG", "PNG", "WEBP", "BMP"}
 STORED_SIZE = (600, 800)
 
 
-def normalise_photo(content: bytes, *, max_pixels: int) -> bytes:
-    """The photo as a JPEG of at most 600x800, or InvalidInput saying why not. The size is
-    read from the header, so a 10000x10000 "photo" is refused before it is decoded."""
+class ImageRefused(Exception):
+    """The bytes are not an image we accept; `message` says why, in Chinese."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message, params)
+        self.message = message
+        self.params = params
+
+    def __reduce__(self):
+        # Raised in a face worker process and re-raised in the app: keep the template and
+        # its values.
+        return _refused, (self.message, self.params)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.params)
+
+
+def _refused(message: str, params: dict[str, object]) -> ImageRefused:
+    return ImageRefused(message, **params)
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    format: str
+    width: int
+    height: int
+    has_alpha: bool
+
+
+def probe(content: bytes, *, max_pixels: int) -> ImageHeader:
+    """What the header says, or ImageRefused: not an image, not a format we take, too many
+    pixels."""
     try:
-        with Image.open(io.BytesIO(content)) as probe:
-            width, height = probe.size
-            if probe.format not in {"JPEG", "PNG", "WEBP", "BMP"}:
-                raise InvalidInput.single("photo", "照片", "只支持 JPEG、PNG、WEBP 或 BMP 格式的图片")
-            if width * height > max_pixels:
-                raise InvalidInput.single("photo", "照片", "图片尺寸过大")
-            image = probe.convert("RGB")
-            image.thumbnail(STORED_SIZE)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            # Pillow's own bomb guard: the size is checked below against our limit instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                header = ImageHeader(
+                    format=image.format or "",
+                    width=image.size[0],
+                    height=image.size[1],
+                    has_alpha=image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info,
+                )
+    except Image.DecompressionBombError:
+        raise ImageRefused("图片尺寸过大") from None
+    except (UnidentifiedImageError, OSError):
+        raise ImageRefused("不是有效的图片文件") from None
+    if header.format not in FORMATS:
+        raise ImageRefused("只支持 JPEG、PNG、WEBP 或 BMP 格式的图片")
+    if header.width * header.height > max_pixels:
+        raise ImageRefused("图片尺寸过大（{width}×{height}）", width=header.width, height=header.height)
+    return header
+
+
+def normalise_photo(content: bytes, *, max_pixels: int) -> bytes:
+    """The photo as a JPEG of at most 600x800, or InvalidInput saying why not."""
+    try:
+        probe(content, max_pixels=max_pixels)
+        with Image.open(io.BytesIO(content)) as image:
+            converted = image.convert("RGB")
+    except ImageRefused as refused:
+        raise InvalidInput.single("photo", "照片", refused.message, **refused.params) from None
+    except (UnidentifiedImageError, OSError):
         raise InvalidInput.single("photo", "照片", "不是有效的图片文件") from None
+    converted.thumbnail(STORED_SIZE)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=88)
+    converted.save(out, format="JPEG", quality=88)
     return out.getvalue()
