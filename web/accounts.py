@@ -24,7 +24,7 @@ from hall.schemas import (
     TokenRequest,
 )
 from hall.tables import TokenKind
-from web.auth import SESSION_COOKIE
+from web.auth import SESSION_COOKIE, signed_in
 from web.guards import PUBLIC, allow
 from web.pages import (
     LANGUAGE_COOKIE,
@@ -69,16 +69,7 @@ class SessionPages(Controller):
             now=dt.datetime.now(dt.UTC),
             lifetime=lifetime,
         )
-        response = Redirect(path=next_path, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=int(lifetime.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=config(request).auth.secure_cookies,
-        )
-        return response
+        return signed_in(next_path, token, lifetime, secure=config(request).auth.secure_cookies)
 
     @post("/logout", opt=allow(Role))
     async def logout(self, request: Request) -> Response:

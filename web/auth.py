@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from litestar.middleware import ASGIMiddleware
+from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hall.accounts import principal_for_token
 
 SESSION_COOKIE = "hall_session"
+
+
+def signed_in(
+    path: str, token: str, lifetime: dt.timedelta, *, secure: bool, samesite: Literal["lax", "strict"] = "lax"
+) -> Redirect:
+    """A redirect to `path` that hands the browser its session cookie: the one place that
+    sets the cookie's flags."""
+    response = Redirect(path=path, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite=samesite,
+        secure=secure,
+    )
+    return response
 
 
 def token_from(scope: Scope) -> str | None:

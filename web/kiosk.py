@@ -22,7 +22,7 @@ from hall.errors import AuthenticationFailed, DomainError, InvalidInput, NotFoun
 from hall.i18n import render_message, translator
 from hall.roles import Role
 from hall.services import staff_photo
-from web.auth import SESSION_COOKIE
+from web.auth import SESSION_COOKIE, signed_in
 from web.guards import PUBLIC, allow
 from web.pages import KIOSK_PAIRING, WEEKDAYS, config, form_values, language, principal, render, render_form
 
@@ -92,16 +92,9 @@ class KioskPages(Controller):
             await paired_device(secret)
         except DomainError as error:
             return render_form(request, "kiosk/pair.html", error=error, values={}, paired=None)
-        response = Redirect(path="/kiosk", status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            max_age=int(PAIRING_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="strict",
-            secure=config(request).auth.secure_cookies,
+        return signed_in(
+            "/kiosk", secret, PAIRING_LIFETIME, secure=config(request).auth.secure_cookies, samesite="strict"
         )
-        return response
 
     @get("/", opt=allow(Role.DEVICE))
     async def kiosk(self, request: Request) -> Response:
