@@ -30,6 +30,7 @@ class PunchSource(StrEnum):
     PASSWORD = "password"
     WEB = "web"
     MANUAL = "manual"  # entered by the clerk, with a reason
+    OTHER = "other"  # a terminal's verification we have no name for (e.g. palm)
 
 
 class Punch(Table):
@@ -48,6 +49,17 @@ class Punch(Table):
     reason = Text(default="")
     entered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     received_at = Timestamptz()
+
+
+class PendingDay(Table):
+    """A person's day whose verdicts wait for a recompute: written with punches that arrive
+    in bulk from push terminals, in the same transaction, and deleted by the recompute that
+    takes them. Append-only, not unique: a marker is never lost to a concurrent claim."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.cascade)
+    staff = ForeignKey(references=Staff, null=False, on_delete=OnDelete.cascade)
+    day = Date()
 
 
 class Verdict(Table):

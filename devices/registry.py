@@ -9,13 +9,13 @@ import datetime as dt
 import secrets
 
 from devices.schemas import DeviceCreate, DeviceRead, DeviceSecret
-from devices.tables import Device, DeviceKind
+from devices.tables import Device, DeviceKind, ParkedDevice
 from hall import db
 from hall.accounts import Principal, hash_password, issue_token
-from hall.errors import Conflict, NotAllowed, NotFound
+from hall.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from hall.roles import Role
 from hall.services import HallScope, get_hall
-from hall.tables import AccessToken, Account, TokenKind
+from hall.tables import AccessToken, Account, TokenKind, Window
 
 SECRET_LABEL = "设备密钥"
 
@@ -25,6 +25,7 @@ def _query():
         Device.select(
             Device.all_columns(),
             Device.hall.name.as_alias("hall_name"),
+            Device.window.name.as_alias("window_name"),
         )
         .order_by(Device.hall)
         .order_by(Device.name)
@@ -44,6 +45,12 @@ def _device_read(row: dict, last_used_at: dt.datetime | None) -> DeviceRead:
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
         last_used_at=last_used_at,
+        serial_number=row["serial_number"],
+        window_id=row["window"],
+        window_name=row["window_name"],
+        last_contact_at=row["last_contact_at"],
+        clock_offset=row["clock_offset"],
+        info=row["info"],
     )
 
 
@@ -85,13 +92,37 @@ async def _new_secret(*, account_id: int, now: dt.datetime) -> str:
     return secret
 
 
+async def _kind_fields(data: DeviceCreate) -> tuple[str | None, int | None]:
+    """The SN of a push terminal and the window of an evaluator; other kinds have neither."""
+    if data.kind == DeviceKind.PUSH_TERMINAL:
+        if not data.serial_number:
+            raise InvalidInput.single("serial_number", "序列号（SN）", "考勤机必须填写序列号（SN）")
+        serial = data.serial_number.upper()
+        if await Device.exists().where(Device.serial_number == serial):
+            raise Conflict("序列号为 {sn} 的考勤机已经登记", sn=serial)
+        return serial, None
+    if data.kind == DeviceKind.EVALUATOR:
+        if data.window_id is None:
+            raise InvalidInput.single("window_id", "窗口", "评价器必须指定所在窗口")
+        window = await Window.select(Window.hall, Window.active).where(Window.id == data.window_id).first()
+        if window is None or window["hall"] != data.hall_id:
+            raise InvalidInput.single("window_id", "窗口", "本中心没有这个窗口")
+        if not window["active"]:
+            raise InvalidInput.single("window_id", "窗口", "这个窗口已停用")
+        return None, data.window_id
+    return None, None
+
+
 async def register_device(
     *, data: DeviceCreate, scope: HallScope, actor_id: int | None, now: dt.datetime
 ) -> DeviceSecret:
+    """Register a terminal. A push terminal waiting among the parked ones is approved by
+    registering its SN: it is no longer parked, and its next push is stored."""
     async with db.transaction():
         await get_hall(hall_id=data.hall_id, scope=scope)
         if await Device.exists().where((Device.hall == data.hall_id) & (Device.name == data.name)):
             raise Conflict("本中心已有名为 {name} 的设备", name=data.name)
+        serial_number, window_id = await _kind_fields(data)
         account = Account(
             username=f"device-{secrets.token_hex(6)}",
             # Nobody knows this password: a device signs in with its secret only.
@@ -102,10 +133,20 @@ async def register_device(
         )
         await account.save()
         device = Device(
-            hall=data.hall_id, name=data.name, kind=data.kind, account=account.id, created_by=actor_id
+            hall=data.hall_id,
+            name=data.name,
+            kind=data.kind,
+            account=account.id,
+            created_by=actor_id,
+            serial_number=serial_number,
+            window=window_id,
         )
         await db.write(device.save())
-        secret = await _new_secret(account_id=account.id, now=now)
+        if serial_number is None:
+            secret = await _new_secret(account_id=account.id, now=now)
+        else:
+            secret = None
+            await ParkedDevice.delete().where(ParkedDevice.serial_number == serial_number)
     return DeviceSecret(device=await get_device(device_id=device.id, scope=None), secret=secret)
 
 
@@ -119,6 +160,8 @@ async def replace_secret(*, device_id: int, scope: HallScope, now: dt.datetime) 
         device = await get_device(device_id=device_id, scope=scope)
         if not device.active:
             raise Conflict("设备已停用，不能更换密钥")
+        if device.kind == DeviceKind.PUSH_TERMINAL:
+            raise Conflict("考勤机按序列号（SN）识别，没有密钥")
         await _revoke_secrets(device.account_id)
         secret = await _new_secret(account_id=device.account_id, now=now)
     return DeviceSecret(device=await get_device(device_id=device_id, scope=scope), secret=secret)

@@ -62,6 +62,7 @@ PUNCH_SOURCES = {
     PunchSource.PASSWORD: "密码",
     PunchSource.WEB: "网页",
     PunchSource.MANUAL: "手工补录",
+    PunchSource.OTHER: "其他方式",
 }
 REQUEST_KINDS = {RequestKind.LEAVE: "请假", RequestKind.MAKEUP: "补卡"}
 REQUEST_STATUSES = {
