@@ -12,6 +12,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from attendance import jobs as attendance_jobs
+from devices import jobs as devices_jobs
 from hall import db
 from hall import jobs as hall_jobs
 from hall.config import get_config
@@ -21,11 +22,15 @@ FUNCTIONS = [
     attendance_jobs.finalize_attendance_days,
     attendance_jobs.recompute_attendance,
     attendance_jobs.rebuild_face_encodings,
+    attendance_jobs.settle_pending_days,
+    devices_jobs.sync_push_terminals,
 ]
 
 CRON_JOBS = [
     cron(hall_jobs.purge_expired_tokens, minute={17}, second={0}),
     cron(attendance_jobs.finalize_attendance_days, hour={0}, minute={10}, second={0}),
+    cron(attendance_jobs.settle_pending_days, second={30}),
+    cron(devices_jobs.sync_push_terminals, minute=set(range(3, 60, 10)), second={0}),
 ]
 
 

@@ -23,6 +23,12 @@ async def finalize_attendance_days(ctx: dict[str, Any], *, now: dt.datetime | No
     return len(halls)
 
 
+async def settle_pending_days(ctx: dict[str, Any]) -> int:
+    """Every minute: recompute the days bulk punches marked, should the process that stored
+    them have stopped before doing it. Returns the markers taken."""
+    return await verdicts.settle_pending(now=get_config().local_now())
+
+
 async def recompute_attendance(
     ctx: dict[str, Any], *, hall_id: int | None, start: dt.date, end: dt.date
 ) -> int:

@@ -4,11 +4,12 @@ person's day unless that day's month is closed."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from attendance import months, rules
 from attendance.schemas import PunchCreate, PunchRead, PunchRecorded
-from attendance.tables import Punch, PunchSource
+from attendance.tables import PendingDay, Punch, PunchSource
 from attendance.verdicts import recompute
 from hall import db
 from hall.errors import InvalidInput, NotFound
@@ -116,6 +117,61 @@ async def record_punch(
             punch_id = existing["id"]
     stored = await _punch_query().where(Punch.id == punch_id).first()
     return PunchRecorded(punch=_punch_read(stored), created=created, counted=not month_closed)
+
+
+@dataclass(frozen=True)
+class TerminalPunch:
+    staff_id: int
+    punched_at: dt.datetime  # hall-local, to the second
+    source: PunchSource
+    verify_mode: str
+
+
+PUNCH_COLUMNS = ("staff", "hall", "punched_at", "source", "device", "verify_mode", "reason", "received_at")
+
+
+async def store_terminal_punches(*, hall_id: int, device: str, punches: Sequence[TerminalPunch]) -> int:
+    """Store a terminal's batch, each (person, second, device) once, and return how many
+    were new. The days they touch are marked for `verdicts.settle_pending` rather than
+    recomputed here: a batch of hundreds then costs a few statements, and one recompute
+    covers many batches. Runs in the caller's transaction when there is one."""
+    if not punches:
+        return 0
+    staff_ids = {punch.staff_id for punch in punches}
+    async with db.transaction():
+        stored = await Punch.select(Punch.staff, Punch.punched_at).where(
+            (Punch.device == device)
+            & Punch.staff.is_in(list(staff_ids))
+            & (Punch.punched_at >= min(punch.punched_at for punch in punches))
+            & (Punch.punched_at <= max(punch.punched_at for punch in punches))
+        )
+        seen = {(row["staff"], row["punched_at"]) for row in stored}
+        received_at = dt.datetime.now(dt.UTC)
+        rows = []
+        for punch in punches:
+            key = (punch.staff_id, punch.punched_at)
+            if key not in seen:
+                seen.add(key)
+                rows.append(
+                    (
+                        punch.staff_id,
+                        hall_id,
+                        punch.punched_at,
+                        punch.source,
+                        device,
+                        punch.verify_mode,
+                        "",
+                        received_at,
+                    )
+                )
+        # A concurrent re-send of the same batch may store a row between the read and here:
+        # the unique index keeps it once.
+        await db.insert_new(Punch, PUNCH_COLUMNS, rows)
+        days = sorted({(row[0], row[2].date()) for row in rows})
+        await db.insert_many(
+            PendingDay, ("hall", "staff", "day"), [(hall_id, staff, day) for staff, day in days]
+        )
+    return len(rows)
 
 
 async def list_punches(

@@ -26,7 +26,7 @@ from attendance.schemas import (
     SessionRead,
     SummaryRead,
 )
-from attendance.tables import AttendanceRequest, Punch, RequestKind, RequestStatus, Verdict
+from attendance.tables import AttendanceRequest, PendingDay, Punch, RequestKind, RequestStatus, Verdict
 from hall import db
 from hall.calendar import HallCalendar, hall_calendar
 from hall.services import HallScope, get_hall, get_staff
@@ -244,6 +244,45 @@ async def recompute(
     return len(rows)
 
 
+# Markers taken per transaction: bounded, so that a backlog never builds one huge statement.
+SETTLE_CHUNK = 5000
+
+
+async def settle_pending(*, now: dt.datetime, hall_id: int | None = None) -> int:
+    """Recompute the days that bulk punches marked (`punches.store_terminal_punches`), per
+    hall, each marker taken and deleted in the transaction that recomputes it. Called after
+    a terminal's batch is answered, by a cron job as a safety net, and before verdicts are
+    read, so that they are right even when nothing else ran. Returns the markers taken."""
+    if hall_id is None:
+        halls = sorted({row["hall"] for row in await PendingDay.select(PendingDay.hall).distinct()})
+    else:
+        halls = [hall_id]
+    taken = 0
+    for hall in halls:
+        while True:
+            async with db.transaction():
+                await db.lock(months.HALL_LOCK, hall)
+                markers = (
+                    await PendingDay.select(PendingDay.id, PendingDay.staff, PendingDay.day)
+                    .where(PendingDay.hall == hall)
+                    .order_by(PendingDay.id)
+                    .limit(SETTLE_CHUNK)
+                )
+                if not markers:
+                    break
+                await PendingDay.delete().where(PendingDay.id.is_in([row["id"] for row in markers]))
+                days = [row["day"] for row in markers]
+                await recompute(
+                    hall_id=hall,
+                    start=min(days),
+                    end=max(days),
+                    now=now,
+                    staff_ids={row["staff"] for row in markers},
+                )
+                taken += len(markers)
+    return taken
+
+
 async def ensure_current(
     *,
     hall_id: int,
@@ -257,6 +296,8 @@ async def ensure_current(
     verdicts (the nightly job normally makes them) and today, which is never final.
     `calendar`: the hall's, covering start..end, when the caller has it already."""
     staff_ids = None if staff_ids is None else list(staff_ids)
+    if await PendingDay.exists().where(PendingDay.hall == hall_id):
+        await settle_pending(now=now, hall_id=hall_id)
     last = min(end, now.date())
     if start > last:
         return

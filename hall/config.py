@@ -49,6 +49,11 @@ class Config:
     max_upload_bytes: int = 5 * 1024 * 1024
     # An image's width x height, read from its header before it is decoded.
     max_image_pixels: int = 40_000_000
+    # Push terminals (/iclock/): an unknown SN is refused, or parked for the admin to
+    # approve; the app serves /iclock/ itself unless a separate push app does.
+    park_unknown_devices: bool = False
+    push_on_main_app: bool = True
+    push_delay_seconds: int = 10
 
     @property
     def media_dir(self) -> Path:
@@ -88,7 +93,18 @@ def load_config(environ: os._Environ[str] | dict[str, str] = os.environ) -> Conf
         migrate_on_start=_flag("MIGRATE_ON_START", True),
         max_upload_bytes=int(environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         max_image_pixels=int(environ.get("MAX_IMAGE_PIXELS", "40000000")),
+        park_unknown_devices=_choice(environ, "PUSH_UNKNOWN_DEVICES", ("refuse", "park")) == "park",
+        push_on_main_app=_flag("PUSH_ON_MAIN_APP", True),
+        push_delay_seconds=int(environ.get("PUSH_DELAY_SECONDS", "10")),
     )
+
+
+def _choice(environ: os._Environ[str] | dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first is the default); anything else stops the start."""
+    value = (environ.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 @cache

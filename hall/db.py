@@ -70,6 +70,23 @@ async def insert_many(table: type[Table], columns: Sequence[str], rows: Sequence
     await transaction.connection.executemany(f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', rows)
 
 
+async def insert_new(table: type[Table], columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Many rows in one round trip inside the caller's transaction, skipping each row a
+    unique index already holds: what a device re-sending a batch needs."""
+    transaction = engine().current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("insert_new runs inside db.transaction()")
+    if not rows:
+        return
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    if isinstance(transaction.engine, PostgresEngine):
+        marks = ", ".join(f"${number}" for number in range(1, len(columns) + 1))
+    else:
+        marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+    await transaction.connection.executemany(sql, rows)
+
+
 async def lock(namespace: int, key: int) -> None:
     """Serialise the writers of one thing (e.g. a hall's verdicts) until the transaction
     ends: a PostgreSQL advisory lock. SQLite's BEGIN IMMEDIATE already serialises writers."""

@@ -32,6 +32,7 @@ from web import (
     faces,
     faces_pages,
     hall,
+    iclock,
     kiosk,
     settings,
     templating,
@@ -85,23 +86,46 @@ async def _job_queue(config: Config) -> JobQueue:
     return queue
 
 
-def create_app(config: Config | None = None) -> Litestar:
-    config = config or get_config()
-
+def _lifespan(config: Config, *, push_only: bool):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(config.database)
         if config.migrate_on_start:
             await db.migrate()
-        await _first_start(config)
-        face_engine.warm_up()
+        if not push_only:
+            await _first_start(config)
+            face_engine.warm_up()
         app.state.jobs = await _job_queue(config)
         try:
             yield
         finally:
+            await iclock.SETTLER.drain()
             await app.state.jobs.close()
             await db.stop()
 
+    return lifespan
+
+
+def create_push_app(config: Config | None = None) -> Litestar:
+    """/iclock/ alone, for push terminals on a port of their own:
+    `uvicorn --factory web.app:create_push_app --port 8081` (with PUSH_ON_MAIN_APP=0 for the
+    main app). Its jobs run as the main app's do."""
+    config = config or get_config()
+    app = Litestar(
+        route_handlers=iclock.ROUTES,
+        guards=[role_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[_lifespan(config, push_only=True)],
+        state=State({"config": config}),
+        request_max_body_size=config.max_upload_bytes,
+        openapi_config=None,
+    )
+    check_every_route_declares(app)
+    return app
+
+
+def create_app(config: Config | None = None) -> Litestar:
+    config = config or get_config()
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
@@ -114,6 +138,7 @@ def create_app(config: Config | None = None) -> Litestar:
             *faces_pages.ROUTES,
             *devices.ROUTES,
             *kiosk.ROUTES,
+            *(iclock.ROUTES if config.push_on_main_app else []),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],
         guards=[role_guard],
@@ -130,7 +155,7 @@ def create_app(config: Config | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
         ),
-        lifespan=[lifespan],
+        lifespan=[_lifespan(config, push_only=False)],
         state=State({"config": config}),
         request_max_body_size=config.max_upload_bytes,
     )

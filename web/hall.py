@@ -40,6 +40,11 @@ HALL_LEVELS = {
 OptionalInt = Annotated[int | None, QueryParameter(required=False)]
 
 
+async def staff_changed(request: Request, person: StaffRead) -> None:
+    """A person added, renamed or gone: the hall's push terminals are brought in line."""
+    await request.app.state.jobs.enqueue("sync_push_terminals", hall_id=person.hall_id)
+
+
 def _saved(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
 
@@ -226,6 +231,7 @@ class StaffPages(Controller):
         scope = await scope_of(request)
         try:
             person = await services.create_staff(data=StaffCreate.model_validate(values), scope=scope)
+            await staff_changed(request, person)
         except DomainError as error:
             return render_form(
                 request,
@@ -258,9 +264,10 @@ class StaffPages(Controller):
         values.setdefault("window_id", None)
         scope = await scope_of(request)
         try:
-            await services.update_staff(
+            person = await services.update_staff(
                 staff_id=staff_id, data=StaffUpdate.model_validate(values), scope=scope, today=today(request)
             )
+            await staff_changed(request, person)
         except DomainError as error:
             person = await services.get_staff(staff_id=staff_id, scope=scope)
             return render_form(
@@ -427,7 +434,9 @@ class StaffApi(Controller):
 
     @post("/", opt=allow(MANAGERS), status_code=201)
     async def create(self, request: Request, data: JSONBody[StaffCreate]) -> StaffRead:
-        return await services.create_staff(data=data, scope=await scope_of(request))
+        person = await services.create_staff(data=data, scope=await scope_of(request))
+        await staff_changed(request, person)
+        return person
 
     @get("/{staff_id:int}", opt=allow(OFFICE))
     async def get_staff(self, request: Request, staff_id: FromPath[int]) -> StaffRead:
@@ -437,9 +446,11 @@ class StaffApi(Controller):
     async def update(
         self, request: Request, staff_id: FromPath[int], data: JSONBody[StaffUpdate]
     ) -> StaffRead:
-        return await services.update_staff(
+        person = await services.update_staff(
             staff_id=staff_id, data=data, scope=await scope_of(request), today=today(request)
         )
+        await staff_changed(request, person)
+        return person
 
     @put("/{staff_id:int}/photo", opt=allow(MANAGERS))
     async def upload_photo(self, request: Request, staff_id: FromPath[int]) -> StaffRead:

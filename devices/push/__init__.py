@@ -1,0 +1,1 @@
+"""The server side of the ZKTeco-style push protocol (PUSH / ADMS / iclock); see devices/README.md."""

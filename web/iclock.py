@@ -1,0 +1,185 @@
+"""The push terminals' HTTP endpoints under /iclock/ (ZKTeco PUSH / ADMS): the handshake,
+uploads, the heartbeat that carries commands, and command results. Terminals are known by
+their SN only (the protocol has nothing else), speak plain text and retry until they read
+OK; see devices/README.md.
+
+After a batch of punches is answered, this process recomputes the days it touched in the
+background, one hall at a time; a cron job and every read of verdicts do it too, so a
+process that stops in between loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from litestar import Controller, Request, Response, get, post
+
+from attendance import verdicts
+from devices.push import commands, ingest, protocol
+from devices.push.terminals import Terminal, terminal_for
+from hall.config import Config
+from hall.errors import DomainError, NotAllowed
+from web.guards import PUBLIC
+from web.pages import config
+
+log = logging.getLogger(__name__)
+TEXT = "text/plain; charset=utf-8"
+
+
+class Settler:
+    """Recomputes a hall's marked days after its batches, at most one run per hall in this
+    process: batches arriving during a run are taken by its next round."""
+
+    def __init__(self) -> None:
+        self._running: set[int] = set()
+        self._again: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def soon(self, hall_id: int, config: Config) -> None:
+        if hall_id in self._running:
+            self._again.add(hall_id)
+            return
+        self._running.add(hall_id)
+        task = asyncio.create_task(self._run(hall_id, config))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, hall_id: int, config: Config) -> None:
+        try:
+            while True:
+                self._again.discard(hall_id)
+                await verdicts.settle_pending(now=config.local_now(), hall_id=hall_id)
+                if hall_id not in self._again:
+                    return
+        except Exception:
+            log.exception("recomputing hall %s after a push batch failed; the cron job retries", hall_id)
+        finally:
+            self._running.discard(hall_id)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+SETTLER = Settler()
+
+
+def _text(content: str, status_code: int = 200) -> Response[str]:
+    return Response(content=content, media_type=TEXT, status_code=status_code)
+
+
+def _refused(error: DomainError) -> Response[str]:
+    # In Chinese, the product's language: a terminal shows none of it, its installer's
+    # logs and proxies do.
+    return _text(str(error), error.status_code)
+
+
+async def _terminal(request: Request) -> Terminal:
+    serial = request.query_params.get("SN", "")
+    if not serial:
+        raise NotAllowed("请求缺少设备序列号（SN）")
+    settings = config(request)
+    return await terminal_for(
+        serial_number=serial,
+        address=request.client.host if request.client else "",
+        info=request.query_params.get("INFO", ""),
+        park_unknown=settings.park_unknown_devices,
+        now=dt.datetime.now(dt.UTC),
+    )
+
+
+class Iclock(Controller):
+    path = "/iclock"
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/cdata")
+    async def handshake(self, request: Request) -> Response[str]:
+        """`?SN=...&options=all`: the terminal starts; it is told its options and gets the
+        hall's users and the time queued."""
+        try:
+            terminal = await _terminal(request)
+        except DomainError as error:
+            return _refused(error)
+        settings = config(request)
+        now = dt.datetime.now(dt.UTC)
+        await commands.queue_set_time(device_id=terminal.id, now=now)
+        await commands.sync_users(
+            device_id=terminal.id, hall_id=terminal.hall_id, today=settings.local_now().date(), now=now
+        )
+        return _text(
+            protocol.handshake(
+                serial_number=terminal.serial_number,
+                stamps=terminal.stamps,
+                timezone_hours=protocol.timezone_hours(settings.timezone.utcoffset(dt.datetime.now())),
+                delay_seconds=settings.push_delay_seconds,
+            )
+        )
+
+    @post("/cdata")
+    async def upload(self, request: Request) -> Response[str]:
+        """`?SN=...&table=ATTLOG|OPERLOG|ATTPHOTO&Stamp=...`: answered `OK: <n>` once stored."""
+        try:
+            terminal = await _terminal(request)
+        except DomainError as error:
+            return _refused(error)
+        settings = config(request)
+        table = request.query_params.get("table", "").upper()
+        stamp = request.query_params.get("Stamp", "")
+        body = await request.body()
+        now = dt.datetime.now(dt.UTC)
+        if table == "ATTLOG":
+            received = await ingest.receive_attlog(
+                terminal=terminal, body=body, stamp=stamp, now=now, local_now=settings.local_now()
+            )
+            if received.stored:
+                SETTLER.soon(terminal.hall_id, settings)
+        elif table == "OPERLOG":
+            received = await ingest.receive_operlog(terminal=terminal, body=body, stamp=stamp, now=now)
+        elif table == "ATTPHOTO":
+            received = await ingest.receive_attphoto(
+                terminal=terminal,
+                body=body,
+                stamp=stamp,
+                now=now,
+                media_dir=settings.media_dir,
+                max_pixels=settings.max_image_pixels,
+            )
+        else:
+            # Tables we do not keep (options, biometric data of newer firmware): acknowledged
+            # so that the terminal moves on.
+            log.info("%s sent table %r: acknowledged, not kept", terminal.serial_number, table)
+            return _text("OK")
+        return _text(f"OK: {received.accepted}")
+
+    @get("/getrequest")
+    async def heartbeat(self, request: Request) -> Response[str]:
+        """Every few seconds: the commands waiting for the terminal, or OK."""
+        try:
+            terminal = await _terminal(request)
+        except DomainError as error:
+            return _refused(error)
+        lines = await commands.hand_out(
+            device_id=terminal.id, now=dt.datetime.now(dt.UTC), local_now=config(request).local_now()
+        )
+        return _text(protocol.command_lines(lines))
+
+    @post("/devicecmd")
+    async def results(self, request: Request) -> Response[str]:
+        """`ID=<id>&Return=<code>&CMD=<command>` per command run."""
+        try:
+            terminal = await _terminal(request)
+        except DomainError as error:
+            return _refused(error)
+        results = protocol.parse_results(protocol.decode(await request.body()))
+        await commands.record_results(device_id=terminal.id, results=results, now=dt.datetime.now(dt.UTC))
+        return _text("OK")
+
+    @get("/ping")
+    async def ping(self, request: Request) -> Response[str]:
+        """Some firmware checks the server is there during a long upload."""
+        return _text("OK")
+
+
+ROUTES = [Iclock]
