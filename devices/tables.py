@@ -104,6 +104,13 @@ class HeldReason(StrEnum):
     FUTURE = "future"  # later than our clock: the terminal's clock is wrong
 
 
+HELD_REASON_LABELS = {
+    HeldReason.UNKNOWN_PIN: "工号未录入",
+    HeldReason.LEFT: "已离岗",
+    HeldReason.FUTURE: "时间晚于服务器",
+}
+
+
 class HeldRecord(Table):
     """An ATTLOG line that could not become a punch. Kept so that nothing a terminal sends is
     lost: a PIN enrolled before the person was entered becomes a punch once they are.
@@ -147,6 +154,19 @@ class CommandState(StrEnum):
     SENT = "sent"  # handed to the terminal, no result yet
     DONE = "done"
     FAILED = "failed"
+
+
+COMMAND_LABELS = {
+    CommandKind.SET_TIME: "校时",
+    CommandKind.UPDATE_USER: "录入或更新人员",
+    CommandKind.DELETE_USER: "删除人员",
+}
+COMMAND_STATE_LABELS = {
+    CommandState.PENDING: "待下发",
+    CommandState.SENT: "已下发",
+    CommandState.DONE: "已完成",
+    CommandState.FAILED: "执行失败",
+}
 
 
 class DeviceCommand(Table):

@@ -20,6 +20,9 @@ from litestar.handlers.base import BaseRouteHandler
 from hall.roles import Role
 
 PUBLIC: dict[str, Any] = {"public": True}
+# Push terminals (/iclock/): no session or token, the protocol carries only the device's
+# serial number; the handler refuses an unknown one with 403.
+BY_SERIAL_NUMBER: dict[str, Any] = {"public": True, "by_serial_number": True}
 
 
 def allow(*roles: Role | Iterable[Role]) -> dict[str, Any]:

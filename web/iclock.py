@@ -20,7 +20,7 @@ from devices.push import commands, ingest, protocol
 from devices.push.terminals import Terminal, terminal_for
 from hall.config import Config
 from hall.errors import DomainError, NotAllowed
-from web.guards import PUBLIC
+from web.guards import BY_SERIAL_NUMBER
 from web.pages import config
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ async def _terminal(request: Request) -> Terminal:
 
 class Iclock(Controller):
     path = "/iclock"
-    opt = PUBLIC
+    opt = BY_SERIAL_NUMBER
     include_in_schema = False
 
     @get("/cdata")
@@ -179,6 +179,10 @@ class Iclock(Controller):
     @get("/ping")
     async def ping(self, request: Request) -> Response[str]:
         """Some firmware checks the server is there during a long upload."""
+        try:
+            await _terminal(request)
+        except DomainError as error:
+            return _refused(error)
         return _text("OK")
 
 

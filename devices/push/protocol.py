@@ -152,21 +152,25 @@ class AttPhoto:
     content: bytes
 
 
-ATTPHOTO_NAME = re.compile(r"^(\d{14})-([A-Za-z0-9]{1,24})\.jpg$")
+ATTPHOTO_NAME = re.compile(r"^(\d{14})-([A-Za-z0-9]{1,24})(?:\.jpg)?$")
+ATTPHOTO_MARKER = re.compile(rb"CMD=(?:uploadphoto|realupload)")
 
 
 def parse_attphoto(body: bytes) -> AttPhoto | None:
-    """`PIN=<yyyymmddhhmmss>-<pin>.jpg\\nSN=...\\nsize=...\\nCMD=uploadphoto\\0<JPEG>`.
-    None when the upload is not in that shape."""
-    header, sep, content = body.partition(b"\0")
-    if not sep or not content:
+    """`PIN=<yyyymmddhhmmss>-<pin>.jpg`, `SN=`, `size=` and `CMD=uploadphoto`, then the
+    image. Firmware differs in what separates them (line breaks or tabs; a NUL, a line break
+    or `picture=` before the image), so the header is read up to the CMD marker and the
+    image from the first byte after its separators. None when the upload is not a photo."""
+    marker = ATTPHOTO_MARKER.search(body)
+    if marker is None:
         return None
     fields = {}
-    for line in header.decode("ascii", errors="replace").splitlines():
-        key, _, value = line.partition("=")
+    for item in re.split(r"[\t\r\n]+", body[: marker.start()].decode("ascii", errors="replace")):
+        key, _, value = item.partition("=")
         fields[key.strip()] = value.strip()
+    content = body[marker.end() :].lstrip(b"\0\r\n\t ").removeprefix(b"picture=")
     match = ATTPHOTO_NAME.match(fields.get("PIN", ""))
-    if match is None:
+    if match is None or not content:
         return None
     try:
         taken_at = dt.datetime.strptime(match.group(1), "%Y%m%d%H%M%S")

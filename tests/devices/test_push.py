@@ -17,6 +17,7 @@ from PIL import Image
 from attendance import verdicts
 from attendance.rules import Mark, Session
 from attendance.tables import Punch, PunchSource, Verdict
+from devices import demo as devices_demo
 from devices import registry
 from devices.schemas import DeviceCreate
 from devices.tables import (
@@ -32,6 +33,7 @@ from devices.tables import (
     HeldRecord,
     ParkedDevice,
 )
+from hall import demo
 from hall.config import get_config
 from hall.roles import Role
 from tests.conftest import World
@@ -444,3 +446,12 @@ async def test_a_photo_upload_that_is_not_an_image_is_skipped(client: AsyncTestC
 async def test_a_table_we_do_not_keep_is_acknowledged(client: AsyncTestClient, terminal: int) -> None:
     response = await client.post(f"/iclock/cdata?SN={SN}&table=BIODATA", content=b"BIODATA Pin=1\tNo=0")
     assert (response.status_code, response.text) == (200, "OK")
+
+
+async def test_the_demo_hall_has_a_push_terminal_to_try(client: AsyncTestClient) -> None:
+    await demo.load_demo()
+    await devices_demo.load_demo_devices()
+    status, text = await post_attlog(
+        client, batch(line("QS001", f"{FRIDAY} 07:58:00")), serial=devices_demo.PUSH_TERMINAL_SN
+    )
+    assert (status, text) == (200, "OK: 1")

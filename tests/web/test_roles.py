@@ -7,23 +7,28 @@ new route is covered the moment it exists."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from hall.roles import Role
 from tests.conftest import World
 from web.app import create_app
-from web.guards import is_public
+from web.guards import BY_SERIAL_NUMBER, is_public
 
 
-def _routes() -> list[tuple[str, str, frozenset[Role] | None]]:
+def _routes() -> list[tuple[str, str, Any]]:
     found = []
     for route in create_app().routes:
         for handler in getattr(route, "route_handlers", []):
             for method in sorted(handler.http_methods):
                 if method == "OPTIONS" or route.path.startswith(("/static", "/schema")):
                     continue
-                found.append((method, route.path, None if is_public(handler) else handler.opt["roles"]))
+                if handler.opt.get("by_serial_number"):
+                    roles = BY_SERIAL_NUMBER
+                else:
+                    roles = None if is_public(handler) else handler.opt["roles"]
+                found.append((method, route.path, roles))
     return found
 
 
@@ -36,6 +41,10 @@ async def _violations(client: AsyncTestClient, world: World, method: str, path: 
     url = _concrete(path)
     found = []
     anonymous = await client.request(method, url, follow_redirects=False)
+    if roles == BY_SERIAL_NUMBER:
+        if anonymous.status_code != 403 or "序列号" not in anonymous.text:
+            found.append(f"{method} {path}: a call without a serial number got {anonymous.status_code}")
+        return found
     if roles is None:
         if anonymous.status_code in (401, 403):
             found.append(f"{method} {path}: public route refused anonymous ({anonymous.status_code})")
