@@ -7,4 +7,6 @@ from hall.db import make_engine
 
 DB = make_engine(get_config().database)
 
-APP_REGISTRY = AppRegistry(apps=["hall.piccolo_app", "attendance.piccolo_app", "devices.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=["hall.piccolo_app", "attendance.piccolo_app", "devices.piccolo_app", "assessment.piccolo_app"]
+)

@@ -51,6 +51,7 @@ VERDICTS = "RULES.md, Attendance verdicts"
 GRADES = "RULES.md, Scores: Quarterly grades"
 DEADLINES = "RULES.md, Complaints: Deadlines"
 FACES = "Issue 4, Face clock-in"
+EVALUATORS = "RULES.md, Scores: Evaluators"
 
 DEFINITIONS: tuple[SettingDefinition, ...] = (
     SettingDefinition("summer_starts_on", "夏秋季作息开始日", "作息时间", "month_day", "05-01", HOURS),
@@ -79,6 +80,10 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
     SettingDefinition("standard_min_score", "达标窗口最低分", "考核", "count", 85, GRADES, 0, 100),
     SettingDefinition(
         "self_assessment_due_day", "自查自评截止日（次月几日）", "考核", "count", 5, "RULES.md, Scores", 1, 28
+    ),
+    # The buttons the tablet page shows: 满意 / 不满意, or the five levels of the larger models.
+    SettingDefinition(
+        "evaluator_buttons", "网页评价器按键数", "考核", "choice", 2, EVALUATORS, choices=(2, 5)
     ),
     # Distances in hundredths: 50 is face_recognition's distance 0.50 (the library's own
     # default is 0.60; a wrong clock-in costs more than a second try).

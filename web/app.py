@@ -29,6 +29,8 @@ from web import (
     attendance_pages,
     calendar,
     devices,
+    evaluations,
+    evaluator,
     faces,
     faces_pages,
     hall,
@@ -63,16 +65,15 @@ async def _first_start(config: Config) -> None:
     if config.demo_data:
         loaded = await demo.load_demo()
         await attendance_demo.load_demo_attendance(now=config.local_now())
-        kiosk_secret = await devices_demo.load_demo_devices()
+        secrets = await devices_demo.load_demo_devices()
         if loaded:
             _announce(
                 [
                     "已载入演示数据 / demo data loaded. 演示账号 / demo accounts:",
                     *(f"  {a.username:<16} {a.role.label:<8} 密码 {demo.DEMO_PASSWORD}" for a in loaded),
                     *(
-                        [f"  人脸考勤网页终端 / kiosk: 打开 /kiosk/pair 输入密钥 {kiosk_secret}"]
-                        if kiosk_secret
-                        else []
+                        f"  终端 / terminal: 打开 {page} 输入密钥 {secret}"
+                        for page, secret in secrets.items()
                     ),
                 ]
             )
@@ -138,6 +139,8 @@ def create_app(config: Config | None = None) -> Litestar:
             *faces_pages.ROUTES,
             *devices.ROUTES,
             *kiosk.ROUTES,
+            *evaluations.ROUTES,
+            *evaluator.ROUTES,
             *(iclock.ROUTES if config.push_on_main_app else []),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],

@@ -34,7 +34,6 @@ from attendance.tables import MonthAction, PunchSource, RequestAction, RequestKi
 from hall import services
 from hall.errors import DomainError, InvalidInput
 from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, REQUESTERS, Role
-from hall.schemas import HallRead
 from web.attendance import (
     OptionalDate,
     OptionalInt,
@@ -49,7 +48,16 @@ from web.attendance import (
     submit,
 )
 from web.guards import allow
-from web.pages import WEEKDAYS, form_values, local_now, principal, render_form, scope_of
+from web.pages import (
+    WEEKDAYS,
+    form_values,
+    hall_choice,
+    local_now,
+    principal,
+    render_form,
+    scope_of,
+    shift_month,
+)
 
 # The board fetches itself again this often (seconds) unless the page asks otherwise, within
 # bounds: a browser treats a delay past 2^31 ms as none at all.
@@ -132,11 +140,6 @@ def _month_text(month: dt.date) -> str:
     return month.strftime("%Y-%m")
 
 
-def _shift(month: dt.date, by: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + by
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _weeks(days: list[DayRead]) -> list[list[DayRead | None]]:
     """A month's days as calendar rows, Monday first, blank cells around it."""
     if not days:
@@ -165,15 +168,6 @@ def _refresh_seconds(asked: int | None) -> int:
     return min(max(asked or BOARD_REFRESH_SECONDS, low), high)
 
 
-async def _hall_choice(request: Request, hall_id: int | None) -> tuple[list[HallRead], int]:
-    """The halls the caller reaches, and the one shown: asked for, else their own, else the first."""
-    halls = await services.list_halls(scope=await scope_of(request))
-    chosen = hall_id or principal(request).hall_id or (halls[0].id if halls else None)
-    if chosen is None:
-        raise InvalidInput.single("hall_id", "中心", "请选择中心")
-    return halls, chosen
-
-
 class AttendancePages(Controller):
     path = "/attendance"
 
@@ -195,7 +189,7 @@ class AttendancePages(Controller):
         refresh: OptionalInt = None,
     ) -> Template:
         """Who is in, late or missing at each window, refreshing itself."""
-        halls, chosen = await _hall_choice(request, hall_id)
+        halls, chosen = await hall_choice(request, hall_id)
         context = await self._board(request, chosen, day)
         partial = f"/attendance/board/partial?hall_id={chosen}" + (f"&day={day.isoformat()}" if day else "")
         return _page(
@@ -214,7 +208,7 @@ class AttendancePages(Controller):
     async def board_partial(
         self, request: Request, hall_id: OptionalInt = None, day: OptionalDate = None
     ) -> Template:
-        _, chosen = await _hall_choice(request, hall_id)
+        _, chosen = await hall_choice(request, hall_id)
         return _page(request, "attendance/_board.html", **await self._board(request, chosen, day))
 
     # ---- punches and corrections -----------------------------------------------------
@@ -228,7 +222,7 @@ class AttendancePages(Controller):
         error: DomainError | None = None,
         values: dict[str, Any] | None = None,
     ) -> Template:
-        halls, chosen = await _hall_choice(request, hall_id)
+        halls, chosen = await hall_choice(request, hall_id)
         scope = await scope_of(request)
         day = day or local_now(request).date()
         return _page(
@@ -375,11 +369,11 @@ class AttendancePages(Controller):
         error: DomainError | None = None,
         values: dict[str, Any] | None = None,
     ) -> Template:
-        halls, chosen = await _hall_choice(request, hall_id)
+        halls, chosen = await hall_choice(request, hall_id)
         scope = await scope_of(request)
         today = local_now(request).date()
-        month = month or _shift(today.replace(day=1), -1)
-        recent = [_shift(today.replace(day=1), -back) for back in range(12)]
+        month = month or shift_month(today.replace(day=1), -1)
+        recent = [shift_month(today.replace(day=1), -back) for back in range(12)]
         return _page(
             request,
             "attendance/months.html",
@@ -438,7 +432,7 @@ class AttendancePages(Controller):
         self, request: Request, hall_id: OptionalInt = None, month: OptionalText = None
     ) -> Template:
         """The monthly summary (按月公布) of every person of a hall."""
-        halls, chosen = await _hall_choice(request, hall_id)
+        halls, chosen = await hall_choice(request, hall_id)
         scope, now = await scope_of(request), local_now(request)
         report = await verdicts.month_report(
             hall_id=chosen, month=parse_month(month, now.date()), scope=scope, now=now
@@ -451,8 +445,8 @@ class AttendancePages(Controller):
             report=report,
             unknown_years=report.unknown_years,
             windows=await services.list_windows(scope=scope, hall_id=chosen),
-            previous=_month_text(_shift(report.month, -1)),
-            following=_month_text(_shift(report.month, 1)),
+            previous=_month_text(shift_month(report.month, -1)),
+            following=_month_text(shift_month(report.month, 1)),
         )
 
     async def _person(self, request: Request, staff_id: int, month: str | None, base: str) -> Template:
@@ -468,8 +462,8 @@ class AttendancePages(Controller):
             weeks=_weeks(person.days),
             today=now.date(),
             base=base,
-            previous=_month_text(_shift(person.month, -1)),
-            following=_month_text(_shift(person.month, 1)),
+            previous=_month_text(shift_month(person.month, -1)),
+            following=_month_text(shift_month(person.month, 1)),
         )
 
     @get("/staff/{staff_id:int}", opt=allow(ATTENDANCE_OFFICE))
@@ -505,8 +499,8 @@ class AttendancePages(Controller):
             unknown_years=report.unknown_years,
             days=report.people[0].days if report.people else [],
             today=now.date(),
-            previous=_month_text(_shift(report.month, -1)),
-            following=_month_text(_shift(report.month, 1)),
+            previous=_month_text(shift_month(report.month, -1)),
+            following=_month_text(shift_month(report.month, 1)),
         )
 
 

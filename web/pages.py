@@ -14,11 +14,14 @@ from hall.accounts import Principal
 from hall.errors import DomainError, InvalidInput
 from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
 from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, OFFICE, PEOPLE, REQUESTERS, Role
-from hall.services import HallScope, hall_scope
+from hall.schemas import HallRead
+from hall.services import HallScope, hall_scope, list_halls
 
 LANGUAGE_COOKIE = "lang"
 KIOSK_PREFIX = "/kiosk"
 KIOSK_PAIRING = "/kiosk/pair"
+EVALUATOR_PREFIX = "/evaluate"
+EVALUATOR_PAIRING = "/evaluate/pair"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -47,6 +50,8 @@ NAVIGATION = (
     NavItem("/attendance/faces", "人脸采集", ATTENDANCE_OFFICE),
     NavItem("/attendance/faces/attempts", "识别记录", ATTENDANCE_OFFICE),
     NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
+    NavItem("/assessment/satisfaction", "满意度", OFFICE),
+    NavItem("/assessment/me", "我的满意度", frozenset({Role.STAFF})),
     NavItem("/me", "我的信息", PEOPLE),
 )
 
@@ -114,6 +119,8 @@ def login_redirect(request: Request) -> Redirect:
     # A kiosk has nobody to type a password: it signs in again by pairing.
     if request.url.path.startswith(KIOSK_PREFIX):
         return Redirect(path=KIOSK_PAIRING, status_code=303)
+    if request.url.path.startswith(EVALUATOR_PREFIX):
+        return Redirect(path=EVALUATOR_PAIRING, status_code=303)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(path=f"/login?next={quote(target)}", status_code=303)
 
@@ -139,3 +146,18 @@ def local_now(request: Request) -> dt.datetime:
 
 async def scope_of(request: Request) -> HallScope:
     return await hall_scope(hall_id=principal(request).hall_id)
+
+
+def shift_month(month: dt.date, by: int) -> dt.date:
+    """The first day of the month `by` months after (or before) `month`'s."""
+    index = month.year * 12 + month.month - 1 + by
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+async def hall_choice(request: Request, hall_id: int | None) -> tuple[list[HallRead], int]:
+    """The halls the caller reaches, and the one shown: asked for, else their own, else the first."""
+    halls = await list_halls(scope=await scope_of(request))
+    chosen = hall_id or principal(request).hall_id or (halls[0].id if halls else None)
+    if chosen is None:
+        raise InvalidInput.single("hall_id", "中心", "请选择中心")
+    return halls, chosen

@@ -264,7 +264,15 @@ async def test_revoking_from_the_page(client: AsyncTestClient, world: World) -> 
 async def test_the_devices_pages_speak_english_when_asked(client: AsyncTestClient, world: World) -> None:
     english = {**world.cookie(Role.ADMIN)}
     english["Cookie"] += "; lang=en"
-    data = (world.county.name, world.town.name, world.other_town.name, Role.ADMIN.label, "中文", "测试终端")
+    data = (
+        world.county.name,
+        world.town.name,
+        world.other_town.name,
+        *(window.name for window in (*world.windows, world.other_window)),
+        Role.ADMIN.label,
+        "中文",
+        "测试终端",
+    )
     registered = await client.post(
         "/devices",
         data={"hall_id": str(world.town.id), "name": "Lobby", "kind": "face_kiosk"},

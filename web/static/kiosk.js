@@ -66,29 +66,11 @@
     ticker: null,
   };
 
-  // ---- the clock: the server's time, in the hall's time zone ----------------------------
+  // ---- the clock: the server's time, in the hall's time zone (terminal.js) -------------
 
-  var skew = Number(root.getAttribute("data-server-ms")) - Date.now();
-  var offset = Number(root.getAttribute("data-utc-offset")) * 60000;
-  var clockTime = document.getElementById("clock-time");
-  var clockDate = document.getElementById("clock-date");
-
-  function pad(number) {
-    return (number < 10 ? "0" : "") + number;
-  }
-
-  function showClock() {
-    // Shifted by the hall's offset and read with the UTC getters: the hall's wall clock.
-    var local = new Date(Date.now() + skew + offset);
-    clockTime.textContent =
-      pad(local.getUTCHours()) + ":" + pad(local.getUTCMinutes()) + ":" + pad(local.getUTCSeconds());
-    clockDate.textContent =
-      local.getUTCFullYear() + "-" + pad(local.getUTCMonth() + 1) + "-" + pad(local.getUTCDate()) +
-      " " + texts.weekdays[(local.getUTCDay() + 6) % 7];
-  }
-
-  showClock();
-  setInterval(showClock, 500);
+  window
+    .hallClock(root, texts.weekdays)
+    .show(document.getElementById("clock-time"), document.getElementById("clock-date"));
 
   // ---- speech, only when switched on ----------------------------------------------------
 
