@@ -115,7 +115,6 @@ def create_push_app(config: Config | None = None) -> Litestar:
     app = Litestar(
         route_handlers=iclock.ROUTES,
         guards=[role_guard],
-        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan(config, push_only=True)],
         state=State({"config": config}),
         request_max_body_size=config.max_upload_bytes,

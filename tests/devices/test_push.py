@@ -37,7 +37,7 @@ from hall import demo
 from hall.config import get_config
 from hall.roles import Role
 from tests.conftest import World
-from web.app import create_app
+from web.app import create_app, create_push_app
 
 SN = "CQZ7231260001"
 # A Friday of winter time: 08:00-11:00 and 13:30-16:30.
@@ -455,3 +455,12 @@ async def test_the_demo_hall_has_a_push_terminal_to_try(client: AsyncTestClient)
         client, batch(line("QS001", f"{FRIDAY} 07:58:00")), serial=devices_demo.PUSH_TERMINAL_SN
     )
     assert (status, text) == (200, "OK: 1")
+
+
+async def test_the_push_server_runs_on_a_port_of_its_own(terminal: int) -> None:
+    config = dataclasses.replace(get_config(), redis_url=None)
+    async with AsyncTestClient(app=create_push_app(config)) as push_only:
+        assert (await push_only.get(f"/iclock/cdata?SN={SN}&options=all")).status_code == 200
+        assert (await push_only.get("/login")).status_code == 404
+    async with AsyncTestClient(app=create_app(dataclasses.replace(config, push_on_main_app=False))) as main:
+        assert (await main.get(f"/iclock/cdata?SN={SN}&options=all")).status_code == 404
