@@ -137,41 +137,36 @@ async def store_terminal_punches(*, hall_id: int, device: str, punches: Sequence
     covers many batches. Runs in the caller's transaction when there is one."""
     if not punches:
         return 0
-    staff_ids = {punch.staff_id for punch in punches}
-    async with db.transaction():
-        stored = await Punch.select(Punch.staff, Punch.punched_at).where(
-            (Punch.device == device)
-            & Punch.staff.is_in(list(staff_ids))
-            & (Punch.punched_at >= min(punch.punched_at for punch in punches))
-            & (Punch.punched_at <= max(punch.punched_at for punch in punches))
-        )
-        seen = {(row["staff"], row["punched_at"]) for row in stored}
-        received_at = dt.datetime.now(dt.UTC)
-        rows = []
-        for punch in punches:
-            key = (punch.staff_id, punch.punched_at)
-            if key not in seen:
-                seen.add(key)
-                rows.append(
-                    (
-                        punch.staff_id,
-                        hall_id,
-                        punch.punched_at,
-                        punch.source,
-                        device,
-                        punch.verify_mode,
-                        "",
-                        received_at,
-                    )
+    received_at = dt.datetime.now(dt.UTC)
+    rows = []
+    in_batch = set()
+    for punch in punches:
+        key = (punch.staff_id, punch.punched_at)
+        # A batch naming a punch twice stores it once, as its first line has it.
+        if key not in in_batch:
+            in_batch.add(key)
+            rows.append(
+                (
+                    punch.staff_id,
+                    hall_id,
+                    punch.punched_at,
+                    punch.source,
+                    device,
+                    punch.verify_mode,
+                    "",
+                    received_at,
                 )
-        # A concurrent re-send of the same batch may store a row between the read and here:
-        # the unique index keeps it once.
-        await db.insert_new(Punch, PUNCH_COLUMNS, rows)
-        days = sorted({(row[0], row[2].date()) for row in rows})
+            )
+    async with db.transaction():
+        # The unique index decides what is new, in the insert itself: a re-sent line, also
+        # one that a concurrent re-send of the batch stored a moment ago, is neither stored
+        # nor counted again.
+        stored = await db.insert_new_returning(Punch, PUNCH_COLUMNS, rows, ("staff", "punched_at"))
+        days = sorted({(staff, punched_at.date()) for staff, punched_at in stored})
         await db.insert_many(
             PendingDay, ("hall", "staff", "day"), [(hall_id, staff, day) for staff, day in days]
         )
-    return len(rows)
+    return len(stored)
 
 
 async def list_punches(

@@ -53,7 +53,7 @@ async def people_by_pin(*, hall_id: int, pins: set[str]) -> dict[str, Person]:
     if not pins:
         return {}
     rows = await Staff.select(Staff.id, Staff.staff_number, Staff.status, Staff.left_on).where(
-        (Staff.hall == hall_id) & Staff.staff_number.is_in(sorted(pins))
+        (Staff.hall == hall_id) & db.any_of(Staff.staff_number, sorted(pins))
     )
     return {
         row["staff_number"]: Person(

@@ -77,35 +77,47 @@ def parse_attlog(text: str) -> tuple[list[AttLogLine], list[BadLine]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        fields = [field.strip() for field in raw.split("\t")]
-        reason = _attlog_problem(fields)
-        if reason:
-            bad.append(BadLine(number=number, text=raw[:200], reason=reason))
-            continue
-        lines.append(
-            AttLogLine(
-                pin=fields[0],
-                punched_at=dt.datetime.strptime(fields[1], TIME_FORMAT),
-                status=fields[2],
-                verify=fields[3],
-                workcode=fields[4] if len(fields) > 4 else "",
-            )
-        )
+        line = _attlog_line([field.strip() for field in raw.split("\t")])
+        if isinstance(line, str):
+            bad.append(BadLine(number=number, text=raw[:200], reason=line))
+        else:
+            lines.append(line)
     return lines, bad
 
 
-def _attlog_problem(fields: list[str]) -> str:
+def _attlog_line(fields: list[str]) -> AttLogLine | str:
+    """The line, or why it is not one."""
     if len(fields) < 4:
         return "fewer than 4 fields"
     if not PIN_PATTERN.match(fields[0]):
         return "bad PIN"
     try:
-        dt.datetime.strptime(fields[1], TIME_FORMAT)
+        punched_at = parse_time(fields[1])
     except ValueError:
         return "bad time"
     if not (fields[2].isdigit() and fields[3].isdigit()):
         return "bad status or verify code"
-    return ""
+    return AttLogLine(
+        pin=fields[0],
+        punched_at=punched_at,
+        status=fields[2],
+        verify=fields[3],
+        workcode=fields[4] if len(fields) > 4 else "",
+    )
+
+
+# The form terminals write, which is also ISO 8601's with a space.
+CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
+def parse_time(text: str) -> dt.datetime:
+    """`strptime(text, TIME_FORMAT)`, ValueError included. strptime costs about 10 µs a call,
+    the largest single cost of a batch of 500 lines; the canonical form is read by
+    fromisoformat (0.3 µs), which gives the same time or the same ValueError (a 13th month,
+    a 61st second), and anything else is left to strptime."""
+    if CANONICAL_TIME.fullmatch(text):
+        return dt.datetime.fromisoformat(text)
+    return dt.datetime.strptime(text, TIME_FORMAT)
 
 
 @dataclass(frozen=True)
