@@ -67,7 +67,7 @@ def _text(content: str, status_code: int = 200) -> Response[str]:
     return Response(content=content, media_type=TEXT, status_code=status_code)
 
 
-def _refused(error: DomainError) -> Response[str]:
+def _refused(request: Request, error: DomainError) -> Response[str]:
     # In Chinese, the product's language: a terminal shows none of it, its installer's
     # logs and proxies do.
     return _text(str(error), error.status_code)
@@ -90,16 +90,15 @@ async def _terminal(request: Request) -> Terminal:
 class Iclock(Controller):
     path = "/iclock"
     opt = BY_SERIAL_NUMBER
+    # A refused terminal reads plain text, like every answer here.
+    exception_handlers = {DomainError: _refused}
     include_in_schema = False
 
     @get("/cdata")
     async def handshake(self, request: Request) -> Response[str]:
         """`?SN=...&options=all`: the terminal starts; it is told its options and gets the
         hall's users and the time queued."""
-        try:
-            terminal = await _terminal(request)
-        except DomainError as error:
-            return _refused(error)
+        terminal = await _terminal(request)
         settings = config(request)
         now = dt.datetime.now(dt.UTC)
         await commands.queue_set_time(device_id=terminal.id, now=now)
@@ -118,10 +117,7 @@ class Iclock(Controller):
     @post("/cdata")
     async def upload(self, request: Request) -> Response[str]:
         """`?SN=...&table=ATTLOG|OPERLOG|ATTPHOTO&Stamp=...`: answered `OK: <n>` once stored."""
-        try:
-            terminal = await _terminal(request)
-        except DomainError as error:
-            return _refused(error)
+        terminal = await _terminal(request)
         settings = config(request)
         table = request.query_params.get("table", "").upper()
         stamp = request.query_params.get("Stamp", "")
@@ -154,10 +150,7 @@ class Iclock(Controller):
     @get("/getrequest")
     async def heartbeat(self, request: Request) -> Response[str]:
         """Every few seconds: the commands waiting for the terminal, or OK."""
-        try:
-            terminal = await _terminal(request)
-        except DomainError as error:
-            return _refused(error)
+        terminal = await _terminal(request)
         lines = await commands.hand_out(
             device_id=terminal.id, now=dt.datetime.now(dt.UTC), local_now=config(request).local_now()
         )
@@ -166,10 +159,7 @@ class Iclock(Controller):
     @post("/devicecmd")
     async def results(self, request: Request) -> Response[str]:
         """`ID=<id>&Return=<code>&CMD=<command>` per command run."""
-        try:
-            terminal = await _terminal(request)
-        except DomainError as error:
-            return _refused(error)
+        terminal = await _terminal(request)
         results = protocol.parse_results(protocol.decode(await request.body()))
         await commands.record_results(device_id=terminal.id, results=results, now=dt.datetime.now(dt.UTC))
         return _text("OK")
@@ -177,10 +167,7 @@ class Iclock(Controller):
     @get("/ping")
     async def ping(self, request: Request) -> Response[str]:
         """Some firmware checks the server is there during a long upload."""
-        try:
-            await _terminal(request)
-        except DomainError as error:
-            return _refused(error)
+        await _terminal(request)
         return _text("OK")
 
 
