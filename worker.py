@@ -12,6 +12,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from attendance import jobs as attendance_jobs
+from complaints import jobs as complaints_jobs
 from devices import jobs as devices_jobs
 from hall import db
 from hall import jobs as hall_jobs
@@ -24,6 +25,7 @@ FUNCTIONS = [
     attendance_jobs.rebuild_face_encodings,
     attendance_jobs.settle_pending_days,
     devices_jobs.sync_push_terminals,
+    complaints_jobs.send_complaint_reminders,
 ]
 
 CRON_JOBS = [
@@ -31,6 +33,7 @@ CRON_JOBS = [
     cron(attendance_jobs.finalize_attendance_days, hour={0}, minute={10}, second={0}),
     cron(attendance_jobs.settle_pending_days, second={30}),
     cron(devices_jobs.sync_push_terminals, minute=set(range(3, 60, 10)), second={0}),
+    cron(complaints_jobs.send_complaint_reminders, second={15}),
 ]
 
 

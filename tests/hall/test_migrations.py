@@ -58,6 +58,8 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "staff_hall_staff_number",
         "hall_setting_lookup",
         "hall_closure_hall_day",
+        "complaint_number",
+        "complaint_reminder_once",
     } <= set(schema["indexes"])
     assert {
         "hall",
@@ -71,4 +73,7 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "calendar_year",
         "calendar_day",
         "hall_closure",
+        "complaint",
+        "complaint_unit",
+        "complaint_reminder",
     } <= set(schema["tables"])

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="complaints",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=table_finder(modules=["complaints.tables"], exclude_imported=True),
+    migration_dependencies=["hall.piccolo_app"],
+    commands=[],
+)
