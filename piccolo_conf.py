@@ -8,5 +8,11 @@ from hall.db import make_engine
 DB = make_engine(get_config().database)
 
 APP_REGISTRY = AppRegistry(
-    apps=["hall.piccolo_app", "attendance.piccolo_app", "devices.piccolo_app", "assessment.piccolo_app", "complaints.piccolo_app"]
+    apps=[
+        "hall.piccolo_app",
+        "attendance.piccolo_app",
+        "devices.piccolo_app",
+        "assessment.piccolo_app",
+        "complaints.piccolo_app",
+    ]
 )

@@ -111,7 +111,7 @@ async def file_complaint(
     contact are optional, and confidential like any complainant's."""
     await _check_limit(FILING, client, FILINGS_PER_HOUR, now)
     await get_hall(hall_id=data.hall_id, scope=None)
-    await check_subject(hall_id=data.hall_id, window_id=data.window_id, staff_id=None, scope=None)
+    await check_subject(hall_id=data.hall_id, window_id=data.window_id, staff_id=None)
     checked = attachment_files.check_all(uploads, limits)
     await _use_challenge(data.challenge, data.answer, now)
     received_at = local_now.replace(microsecond=0, tzinfo=None)

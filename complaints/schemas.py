@@ -173,6 +173,14 @@ class FindingRead(BaseModel):
     withdrawn: bool
 
 
+class ExplanationLine(BaseModel):
+    """One line of how a deadline was counted: a message template (a msgid) and its values,
+    each of which is language-neutral or a msgid of its own."""
+
+    message: str
+    params: dict[str, str]
+
+
 class ComplaintRead(BaseModel):
     """A complaint as the caller may see it: `complainant_name` and `complainant_contact`
     are "***" unless the caller is a complaint officer or the director."""
@@ -209,7 +217,8 @@ class ComplaintRead(BaseModel):
     finding_note: str
     closed_at: dt.datetime | None
     satisfaction: Satisfaction | None
-    deadline_explanation: list[str] = []
+    deadline_explanation: list[str] = []  # the lines below, in Chinese
+    deadline_lines: list[ExplanationLine] = []
     units: list[UnitRead] = []
     replies: list[ReplyRead] = []
     extensions: list[ExtensionRead] = []

@@ -23,6 +23,7 @@ from complaints.schemas import (
     ComplaintCreate,
     ComplaintRead,
     EventRead,
+    ExplanationLine,
     ExtensionRead,
     FindingRead,
     ReplyRead,
@@ -45,7 +46,7 @@ from complaints.tables import (
 from hall import db
 from hall.config import get_config
 from hall.errors import FieldError, InvalidInput, NotAllowed, NotFound
-from hall.services import HallScope, get_hall, get_staff, get_window
+from hall.services import get_hall, get_staff, get_window
 
 _hasher = PasswordHasher()
 # Letters and digits nobody confuses when reading them out over the phone (no 0/O, 1/I/L).
@@ -278,13 +279,17 @@ async def _details(complaint_id: int, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-async def _explanation(row: dict[str, Any]) -> list[str]:
+async def _explanation(row: dict[str, Any]) -> dict[str, Any]:
     deadline = await deadline_for(
         hall_id=row["hall"],
         received_at=row["received_at"],
         complaint_class=ComplaintClass(row["complaint_class"]),
     )
-    return deadline.explanation()
+    lines = deadline.lines()
+    return {
+        "deadline_explanation": [line.render() for line in lines],
+        "deadline_lines": [ExplanationLine(message=line.message, params=line.params) for line in lines],
+    }
 
 
 async def get_complaint(*, complaint_id: int, viewer: Viewer, now: dt.datetime) -> ComplaintRead:
@@ -307,7 +312,7 @@ async def get_complaint(*, complaint_id: int, viewer: Viewer, now: dt.datetime) 
         extended=bool(details["extensions"]),
         now=now,
         identity=viewer.sees_identity,
-        deadline_explanation=await _explanation(row),
+        **await _explanation(row),
         **details,
     )
 
@@ -384,16 +389,16 @@ def board_counts(reads: Iterable[ComplaintRead], now: dt.datetime) -> BoardCount
 # ---- intake -----------------------------------------------------------------------------------
 
 
-async def check_subject(
-    *, hall_id: int, window_id: int | None, staff_id: int | None, scope: HallScope
-) -> None:
-    """The window and the person complained about belong to the hall (and to each other)."""
+async def check_subject(*, hall_id: int, window_id: int | None, staff_id: int | None) -> None:
+    """The window and the person complained about belong to the hall (and to each other).
+    Looked up in every hall: one of another hall is a wrong choice (422), not a missing
+    record; the hall itself is checked against the caller's reach by the caller."""
     if window_id is not None:
-        window = await get_window(window_id=window_id, scope=scope)
+        window = await get_window(window_id=window_id, scope=None)
         if window.hall_id != hall_id:
             raise InvalidInput.single("window_id", "被投诉窗口", "该窗口不属于本中心")
     if staff_id is not None:
-        staff = await get_staff(staff_id=staff_id, scope=scope)
+        staff = await get_staff(staff_id=staff_id, scope=None)
         if staff.hall_id != hall_id:
             raise InvalidInput.single("staff_id", "被投诉人员", "该人员不属于本中心")
         if window_id is not None and staff.window_id not in (None, window_id):
@@ -481,9 +486,7 @@ async def register_complaint(
     if viewer.role not in DESK:
         raise NotAllowed("只有投诉受理员或大厅主任可以登记投诉")
     await get_hall(hall_id=data.hall_id, scope=viewer.scope)
-    await check_subject(
-        hall_id=data.hall_id, window_id=data.window_id, staff_id=data.staff_id, scope=viewer.scope
-    )
+    await check_subject(hall_id=data.hall_id, window_id=data.window_id, staff_id=data.staff_id)
     received_at = wall_clock(data.received_at or now)
     problems = []
     if received_at > now + dt.timedelta(minutes=5):

@@ -82,7 +82,7 @@ async def assign(
         if (unit.window_id is None) == (unit.department_id is None):
             problems.append(FieldError(field, "承办单位", "每项须选择一个窗口或一个单位"))
         elif unit.window_id is not None:
-            window = await get_window(window_id=unit.window_id, scope=viewer.scope)
+            window = await get_window(window_id=unit.window_id, scope=None)
             if window.hall_id != row["hall"]:
                 problems.append(FieldError(field, "承办窗口", "该窗口不属于本中心"))
         elif unit.department_id not in departments:
@@ -229,7 +229,7 @@ async def decide(
     if data.upheld:
         if window_id is None:
             raise InvalidInput.single("window_id", "被投诉窗口", "投诉属实时须确定被投诉窗口")
-        await check_subject(hall_id=row["hall"], window_id=window_id, staff_id=staff_id, scope=viewer.scope)
+        await check_subject(hall_id=row["hall"], window_id=window_id, staff_id=staff_id)
     async with db.transaction():
         if data.upheld:
             await ComplaintFinding.insert(
