@@ -18,6 +18,7 @@ from litestar.template import TemplateConfig
 import worker
 from attendance import demo as attendance_demo
 from attendance import face_engine
+from complaints import demo as complaints_demo
 from devices import demo as devices_demo
 from hall import db, demo
 from hall.accounts import ensure_admin
@@ -28,6 +29,8 @@ from web import (
     attendance,
     attendance_pages,
     calendar,
+    complaints,
+    complaints_public,
     devices,
     evaluations,
     evaluator,
@@ -65,6 +68,7 @@ async def _first_start(config: Config) -> None:
     if config.demo_data:
         loaded = await demo.load_demo()
         await attendance_demo.load_demo_attendance(now=config.local_now())
+        await complaints_demo.load_demo_complaints(now=config.local_now())
         secrets = await devices_demo.load_demo_devices()
         if loaded:
             _announce(
@@ -140,6 +144,8 @@ def create_app(config: Config | None = None) -> Litestar:
             *kiosk.ROUTES,
             *evaluations.ROUTES,
             *evaluator.ROUTES,
+            *complaints.ROUTES,
+            *complaints_public.ROUTES,
             *(iclock.ROUTES if config.push_on_main_app else []),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],

@@ -10,6 +10,8 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from complaints.access import DESK as COMPLAINT_DESK
+from complaints.access import READERS as COMPLAINT_READERS
 from hall.accounts import Principal
 from hall.errors import DomainError, InvalidInput
 from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
@@ -52,6 +54,9 @@ NAVIGATION = (
     NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
     NavItem("/assessment/satisfaction", "满意度", OFFICE),
     NavItem("/assessment/me", "我的满意度", frozenset({Role.STAFF})),
+    NavItem("/complaints", "投诉", COMPLAINT_READERS),
+    NavItem("/complaints/new", "登记投诉", COMPLAINT_DESK),
+    NavItem("/complaints/statistics", "投诉统计", COMPLAINT_DESK | MANAGERS),
     NavItem("/me", "我的信息", PEOPLE),
 )
 
