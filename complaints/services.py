@@ -544,7 +544,7 @@ async def add_attachments(
         for upload, path in zip(checked, paths, strict=True):
             await attachment_files.insert(complaint_id, upload, path, viewer.account_id)
         await event(complaint_id, Action.ATTACHED, viewer.account_id, "、".join(u.filename for u in checked))
-    return (await _details(complaint_id, dt.datetime.now()))["attachments"]
+    return (await _details(complaint_id, get_config().local_now()))["attachments"]
 
 
 async def attachment_file(*, attachment_id: int, viewer: Viewer) -> tuple[AttachmentRead, Any]:
