@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import SerializationException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import File
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 
 from complaints import reminders, services, statistics, workflow
 from complaints.access import DESK, READERS, Viewer
-from complaints.attachments import Limits, Upload
+from complaints.attachments import Upload
 from complaints.deadlines import ComplaintClass
 from complaints.schemas import (
     AssignRequest,
@@ -44,10 +43,9 @@ from complaints.tables import Channel, State
 from hall.roles import MANAGERS, Role
 from hall.services import get_hall, get_staff
 from web.attendance import hall_of, parse_month
-from web.complaints_public import body_limit
+from web.complaints_public import body_limit, limits, submitted
 from web.guards import allow
 from web.pages import (
-    config,
     local_now,
     principal,
     scope_of,
@@ -65,7 +63,6 @@ StateText = Annotated[str | None, QueryParameter(name="state", required=False)]
 # Who reports back on a part passed to a window: its staff, or the desk on its behalf.
 REPORTERS = DESK | {Role.STAFF}
 STATISTICS_READERS = DESK | MANAGERS
-ATTACHMENTS = "attachments"
 NO_STORE = {"Cache-Control": "no-store"}  # pages and answers that carry the code or the complainant
 
 
@@ -115,29 +112,6 @@ async def viewer(request: Request) -> Viewer:
 def now_of(request: Request) -> dt.datetime:
     """The halls' wall-clock time, naive, as the complaint services count."""
     return local_now(request).replace(tzinfo=None)
-
-
-def limits(request: Request) -> Limits:
-    return Limits(max_bytes=config(request).max_upload_bytes, max_pixels=config(request).max_image_pixels)
-
-
-async def submitted(request: Request) -> tuple[dict[str, Any], list[Upload]]:
-    """A multipart (or urlencoded) form: its text fields without the blank ones (optional
-    fields then take their defaults), and the files chosen in `attachments`."""
-    form = await request.form()
-    values = {
-        key: value
-        for key, value in form.items()
-        if key != ATTACHMENTS and isinstance(value, str) and value.strip() != ""
-    }
-    uploads = []
-    for item in form.getall(ATTACHMENTS, []):
-        if not isinstance(item, UploadFile):
-            continue
-        content = await item.read()
-        if item.filename or content:  # a file input left empty sends a nameless empty part
-            uploads.append(Upload(filename=item.filename or "", content=content))
-    return values, uploads
 
 
 async def register(

@@ -54,12 +54,12 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _limits(request: Request) -> Limits:
+def limits(request: Request) -> Limits:
     return Limits(max_bytes=config(request).max_upload_bytes, max_pixels=config(request).max_image_pixels)
 
 
-async def _submitted(request: Request) -> tuple[dict[str, Any], list[Upload]]:
-    """A multipart (or urlencoded) filing: its text fields without the blank ones (optional
+async def submitted(request: Request) -> tuple[dict[str, Any], list[Upload]]:
+    """A multipart (or urlencoded) form: its text fields without the blank ones (optional
     fields then take their defaults), and the files chosen in `attachments`."""
     form = await request.form()
     values = {
@@ -84,7 +84,7 @@ async def _file(request: Request, values: dict[str, Any], uploads: list[Upload])
         client=_client(request),
         now=_utc_now(),
         local_now=config(request).local_now(),
-        limits=_limits(request),
+        limits=limits(request),
     )
 
 
@@ -162,7 +162,7 @@ class PublicComplaintPages(Controller):
 
     @post("/", opt=PUBLIC, request_max_body_size=body_limit(), status_code=200)
     async def file(self, request: Request) -> Template:
-        values, uploads = await _submitted(request)
+        values, uploads = await submitted(request)
         try:
             filed = await _file(request, values, uploads)
         except DomainError as error:
@@ -217,7 +217,7 @@ class PublicComplaintApi(Controller):
         the code to follow it with; 422 for a wrong answer (ask a new question), 429 when this
         address has filed too often in the last hour."""
         if request.content_type[0] in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            values, uploads = await _submitted(request)
+            values, uploads = await submitted(request)
         else:
             try:
                 values, uploads = await request.json(), []
