@@ -11,6 +11,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
+from assessment import jobs as assessment_jobs
 from attendance import jobs as attendance_jobs
 from complaints import jobs as complaints_jobs
 from devices import jobs as devices_jobs
@@ -26,6 +27,7 @@ FUNCTIONS = [
     attendance_jobs.settle_pending_days,
     devices_jobs.sync_push_terminals,
     complaints_jobs.send_complaint_reminders,
+    assessment_jobs.sync_assessment_findings,
 ]
 
 CRON_JOBS = [
@@ -34,6 +36,7 @@ CRON_JOBS = [
     cron(attendance_jobs.settle_pending_days, second={30}),
     cron(devices_jobs.sync_push_terminals, minute=set(range(3, 60, 10)), second={0}),
     cron(complaints_jobs.send_complaint_reminders, second={15}),
+    cron(assessment_jobs.sync_assessment_findings, hour={0}, minute={40}, second={0}),
 ]
 
 

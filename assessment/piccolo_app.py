@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="assessment",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["assessment.tables"], exclude_imported=True),
-    migration_dependencies=["hall.piccolo_app", "devices.piccolo_app"],
+    migration_dependencies=["hall.piccolo_app", "devices.piccolo_app", "complaints.piccolo_app"],
     commands=[],
 )

@@ -93,9 +93,9 @@ def path_of(relative: str) -> Path:
     return get_config().media_dir / relative
 
 
-def store(upload: Checked) -> str:
+def store(upload: Checked, folder: str = FOLDER) -> str:
     """Write the file (once per content) and return its path under the media directory."""
-    relative = f"{FOLDER}/{upload.digest}.{upload.extension}"
+    relative = f"{folder}/{upload.digest}.{upload.extension}"
     target = path_of(relative)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

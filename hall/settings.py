@@ -49,6 +49,7 @@ def _time(key: str, label: str, default: str, source: str) -> SettingDefinition:
 HOURS = "RULES.md, Working days and hours"
 VERDICTS = "RULES.md, Attendance verdicts"
 GRADES = "RULES.md, Scores: Quarterly grades"
+SCORES = "RULES.md, Scores"
 DEADLINES = "RULES.md, Complaints: Deadlines"
 FACES = "Issue 4, Face clock-in"
 EVALUATORS = "RULES.md, Scores: Evaluators"
@@ -78,8 +79,15 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
     SettingDefinition("makeup_punches_per_month", "每月补卡上限（次）", "考勤", "count", 3, VERDICTS, 0, 31),
     SettingDefinition("excellent_min_score", "优胜窗口最低分", "考核", "count", 95, GRADES, 0, 100),
     SettingDefinition("standard_min_score", "达标窗口最低分", "考核", "count", 85, GRADES, 0, 100),
+    # 100 minus the deductions of each category, each capped at its cap (篇7 考核暂行办法).
+    SettingDefinition("cap_attendance", "考勤类扣分上限", "考核", "count", 30, SCORES, 0, 100),
+    SettingDefinition("cap_discipline", "纪律类扣分上限", "考核", "count", 30, SCORES, 0, 100),
+    SettingDefinition("cap_hygiene", "卫生类扣分上限", "考核", "count", 10, SCORES, 0, 100),
+    SettingDefinition("cap_service", "服务业务类扣分上限", "考核", "count", 30, SCORES, 0, 100),
+    # 加分 rules are off unless a hall turns them on; their total a month is capped.
+    SettingDefinition("bonus_cap", "每月加分上限（0 为不加分）", "考核", "count", 0, SCORES, 0, 20),
     SettingDefinition(
-        "self_assessment_due_day", "自查自评截止日（次月几日）", "考核", "count", 5, "RULES.md, Scores", 1, 28
+        "self_assessment_due_day", "自查自评截止日（次月几日）", "考核", "count", 5, SCORES, 1, 28
     ),
     # The buttons the tablet page shows: 满意 / 不满意, or the five levels of the larger models.
     SettingDefinition(

@@ -1,0 +1,658 @@
+"""Scores of windows and people per month, the director's sign-off, and the quarter: grades,
+ranking, service stars and its publication (RULES.md, Scores; the rules in `scoring`).
+
+An open month's scores are computed from the ledger as it stands, after the automatic
+findings are brought in step (`findings.sync_month`); a signed-off month's are read from
+`MonthScore`, as signed; a published quarter's from `QuarterResult`, as published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count, Sum
+
+from assessment import findings, scoring, self_assessments
+from assessment.catalogue import CATEGORY_LABELS, COMPLAINT_UPHELD, Category
+from assessment.schemas import (
+    CategoryScoreRead,
+    MonthScoresRead,
+    QuarterLineRead,
+    QuarterRead,
+    ScoreRead,
+    StarRead,
+    SubjectMonthRead,
+)
+from assessment.scoring import Candidate, CategoryScore, Entry, Score, Standing
+from assessment.tables import Evaluation, Finding, MonthScore, MonthSignOff, QuarterPublication, QuarterResult
+from attendance import verdicts
+from attendance.months import month_end, month_of
+from hall import db
+from hall.errors import Conflict, InvalidInput, NotFound
+from hall.services import HallScope, get_hall, list_staff, list_windows
+from hall.settings import setting_values_by_day
+
+WINDOW, PERSON = "window", "person"
+
+
+def shift_month(month: dt.date, by: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + by
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_of(day: dt.date) -> dt.date:
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_months(quarter: dt.date) -> list[dt.date]:
+    return [shift_month(quarter_of(quarter), by) for by in range(3)]
+
+
+async def bring_up_to_date(*, hall_id: int, months: Iterable[dt.date], now: dt.datetime) -> None:
+    """Before an open month is read: the attendance verdicts of its past days made final
+    (as every reader of verdicts does), then its automatic findings put in step with them."""
+    signed = await findings.signed_months(hall_id=hall_id, start=dt.date.min, end=dt.date.max)
+    for month in sorted(set(months)):
+        if month in signed or month > now.date():
+            continue
+        await verdicts.ensure_current(hall_id=hall_id, start=month, end=month_end(month), now=now)
+        await findings.sync_month(hall_id=hall_id, month=month)
+
+
+# ---- a month's scores -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A window or a person as its score line names it."""
+
+    kind: str
+    id: int
+    name: str
+    number: str
+    department: str
+    window_name: str
+
+
+@dataclass(frozen=True)
+class Month:
+    """A hall's month: every window's and person's score."""
+
+    month: dt.date
+    signed: dict[str, Any] | None
+    windows: dict[int, Score]
+    people: dict[int, Score]
+
+
+async def _entries(hall_id: int, month: dt.date, kind: str) -> dict[int, list[Entry]]:
+    column, counts = (
+        (Finding.window, Finding.for_window) if kind == WINDOW else (Finding.staff, Finding.for_person)
+    )
+    rows = (
+        await Finding.select(column.as_alias("subject"), Finding.category, Finding.bonus, Sum(Finding.effect))
+        .where(
+            (Finding.hall == hall_id)
+            & (Finding.day >= month)
+            & (Finding.day <= month_end(month))
+            & counts.eq(True)
+        )
+        .group_by(column, Finding.category, Finding.bonus)
+    )
+    entries: dict[int, list[Entry]] = defaultdict(list)
+    for row in rows:
+        entries[row["subject"]].append(Entry(Category(row["category"]), row["sum"], row["bonus"]))
+    return entries
+
+
+def _stored(row: dict[str, Any]) -> Score:
+    categories = tuple(
+        CategoryScore(Category(name), cap, deducted, counted)
+        for name, (cap, deducted, counted) in row["categories"].items()
+    )
+    return Score(categories, row["bonus"], row["total"])
+
+
+async def _month(hall_id: int, month: dt.date, settings_on) -> Month:
+    signed = (
+        await MonthSignOff.select(
+            MonthSignOff.signed_at, MonthSignOff.signed_by.display_name.as_alias("signed_by")
+        )
+        .where((MonthSignOff.hall == hall_id) & (MonthSignOff.month == month))
+        .first()
+    )
+    if signed is not None:
+        rows = (
+            await MonthScore.select()
+            .where((MonthScore.hall == hall_id) & (MonthScore.month == month))
+            .output(load_json=True)
+        )
+        return Month(
+            month,
+            signed,
+            {row["window"]: _stored(row) for row in rows if row["window"] is not None},
+            {row["staff"]: _stored(row) for row in rows if row["staff"] is not None},
+        )
+    # The caps and the bonus cap in force on the month's first day score the whole month.
+    settings = settings_on(month)
+    scored = {}
+    for kind in (WINDOW, PERSON):
+        scored[kind] = {
+            subject: scoring.month_score(entries, settings)
+            for subject, entries in (await _entries(hall_id, month, kind)).items()
+            if subject is not None
+        }
+    return Month(month, None, scored[WINDOW], scored[PERSON])
+
+
+async def _subjects(hall_id: int, month: dt.date, month_data: Iterable[Month]) -> dict[str, list[Subject]]:
+    """The windows in use and the people working in the month, and anyone scored in it."""
+    scored_windows = {window for data in month_data for window in data.windows}
+    scored_people = {person for data in month_data for person in data.people}
+    windows = await list_windows(scope=None, hall_id=hall_id)
+    department = {window.id: window.department_name for window in windows}
+    people = await list_staff(scope=None, hall_id=hall_id, include_left=True)
+    return {
+        WINDOW: [
+            Subject(WINDOW, w.id, w.name, w.number, w.department_name, w.name)
+            for w in windows
+            if w.active or w.id in scored_windows
+        ],
+        PERSON: [
+            Subject(
+                PERSON,
+                p.id,
+                p.name,
+                p.staff_number,
+                department.get(p.window_id, ""),
+                p.window_name or "",
+            )
+            for p in people
+            if (p.left_on is None or p.left_on >= month) or p.id in scored_people
+        ],
+    }
+
+
+def _full(settings: dict[str, Any]) -> Score:
+    return scoring.month_score((), settings)
+
+
+def _score_read(subject: Subject, score: Score, previous: Score | None, findings_count: int) -> ScoreRead:
+    return ScoreRead(
+        window_id=subject.id if subject.kind == WINDOW else None,
+        staff_id=subject.id if subject.kind == PERSON else None,
+        name=subject.name,
+        number=subject.number,
+        department=subject.department,
+        window_name=subject.window_name,
+        categories=[
+            CategoryScoreRead(
+                category=c.category,
+                label=CATEGORY_LABELS[c.category],
+                cap=c.cap,
+                deducted=c.deducted,
+                counted=c.counted,
+                score=c.cap - c.counted,
+            )
+            for c in score.categories
+        ],
+        bonus=score.bonus,
+        total=score.total,
+        previous_total=previous.total if previous else None,
+        findings=findings_count,
+    )
+
+
+async def _finding_counts(hall_id: int, month: dt.date, kind: str) -> dict[int, int]:
+    column, counts = (
+        (Finding.window, Finding.for_window) if kind == WINDOW else (Finding.staff, Finding.for_person)
+    )
+    rows = (
+        await Finding.select(column.as_alias("subject"), Count())
+        .where(
+            (Finding.hall == hall_id)
+            & (Finding.day >= month)
+            & (Finding.day <= month_end(month))
+            & counts.eq(True)
+            & Finding.reverses.is_null()
+        )
+        .group_by(column)
+    )
+    return {row["subject"]: row["count"] for row in rows}
+
+
+async def _tallies(hall_id: int, start: dt.date, end: dt.date, column) -> dict[int, tuple[int, int]]:
+    """(evaluations, satisfied) per window or person over start..end."""
+    rows = (
+        await Evaluation.select(column.as_alias("subject"), Evaluation.satisfied, Count())
+        .where(
+            (Evaluation.hall == hall_id)
+            & (Evaluation.pressed_at >= dt.datetime.combine(start, dt.time()))
+            & (Evaluation.pressed_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+        )
+        .group_by(column, Evaluation.satisfied)
+    )
+    tallies: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        tallies[row["subject"]][0] += row["count"]
+        if row["satisfied"]:
+            tallies[row["subject"]][1] += row["count"]
+    return {subject: (presses, satisfied) for subject, (presses, satisfied) in tallies.items()}
+
+
+def _rate(tally: tuple[int, int] | None) -> Fraction | None:
+    return Fraction(tally[1], tally[0]) if tally and tally[0] else None
+
+
+async def _stars(
+    hall_id: int, start: dt.date, end: dt.date, totals: dict[int | None, Fraction | int]
+) -> list[int]:
+    """The service stars among people with these scores over start..end (a month, or the
+    quarter for the proposal among the monthly stars), by the evaluations of that period."""
+    tallies = await _tallies(hall_id, start, end, Evaluation.staff)
+    candidates = [
+        Candidate(staff_id, Fraction(total), _rate(tallies.get(staff_id)), tallies.get(staff_id, (0, 0))[0])
+        for staff_id, total in totals.items()
+        if staff_id is not None
+    ]
+    return [candidate.staff_id for candidate in scoring.stars(candidates)]
+
+
+def _ranked(lines: list[ScoreRead]) -> list[ScoreRead]:
+    ranked = scoring.rank_windows(
+        Standing(index, Fraction(line.total), 0, None) for index, line in enumerate(lines)
+    )
+    return [lines[standing.window_id].model_copy(update={"rank": rank}) for rank, standing in ranked]
+
+
+async def month_scores(
+    *, hall_id: int, month: dt.date, now: dt.datetime, scope: HallScope
+) -> MonthScoresRead:
+    """The director's overview of a month: every window ranked with its trend against the
+    month before, every person, and the month's service stars."""
+    hall = await get_hall(hall_id=hall_id, scope=scope)
+    month = month_of(month)
+    previous_month = shift_month(month, -1)
+    await bring_up_to_date(hall_id=hall_id, months=[previous_month, month], now=now)
+    settings_on = await setting_values_by_day(hall_id=hall_id)
+    current = await _month(hall_id, month, settings_on)
+    previous = await _month(hall_id, previous_month, settings_on)
+    subjects = await _subjects(hall_id, month, [current])
+    full, full_before = _full(settings_on(month)), _full(settings_on(previous_month))
+    counts = {kind: await _finding_counts(hall_id, month, kind) for kind in (WINDOW, PERSON)}
+
+    def lines(kind: str, now_scores: dict[int, Score], before: dict[int, Score]) -> list[ScoreRead]:
+        return [
+            _score_read(
+                subject,
+                now_scores.get(subject.id, full),
+                before.get(subject.id, full_before),
+                counts[kind].get(subject.id, 0),
+            )
+            for subject in subjects[kind]
+        ]
+
+    windows = _ranked(lines(WINDOW, current.windows, previous.windows))
+    people = _ranked(lines(PERSON, current.people, previous.people))
+    best = await _stars(hall_id, month, month_end(month), {line.staff_id: line.total for line in people})
+    stars = [line for line in people if line.staff_id in best]
+    signed = current.signed
+    return MonthScoresRead(
+        hall_id=hall.id,
+        hall_name=hall.name,
+        month=month,
+        signed_off=signed is not None,
+        signed_by=signed["signed_by"] if signed else None,
+        signed_at=signed["signed_at"] if signed else None,
+        can_sign_off=signed is None and month_end(month) < now.date(),
+        windows=windows,
+        people=people,
+        stars=sorted(stars, key=lambda line: best.index(line.staff_id)),
+    )
+
+
+async def subject_month(
+    *,
+    hall_id: int,
+    month: dt.date,
+    now: dt.datetime,
+    window_id: int | None = None,
+    staff_id: int | None = None,
+) -> SubjectMonthRead:
+    """A window's or a person's month opened down to every finding behind its score, and a
+    window's self-assessment beside it. The caller has checked the caller's reach."""
+    month = month_of(month)
+    previous_month = shift_month(month, -1)
+    await bring_up_to_date(hall_id=hall_id, months=[previous_month, month], now=now)
+    settings_on = await setting_values_by_day(hall_id=hall_id)
+    current = await _month(hall_id, month, settings_on)
+    previous = await _month(hall_id, previous_month, settings_on)
+    kind, subject_id = (WINDOW, window_id) if window_id is not None else (PERSON, staff_id)
+    subject = next(
+        (s for s in (await _subjects(hall_id, month, [current]))[kind] if s.id == subject_id), None
+    )
+    if subject is None:
+        raise NotFound("这个月没有这个窗口或人员的考核")
+    scores, before = (
+        (current.windows, previous.windows) if kind == WINDOW else (current.people, previous.people)
+    )
+    ledger = await findings.list_findings(
+        hall_id=hall_id, start=month, end=month_end(month), window_id=window_id, staff_id=staff_id
+    )
+    self_assessment = None
+    if window_id is not None:
+        self_assessment = await self_assessments.window_self_assessment(
+            window_id=window_id, month=month, today=now.date(), scope=frozenset({hall_id})
+        )
+    return SubjectMonthRead(
+        hall_id=hall_id,
+        month=month,
+        signed_off=current.signed is not None,
+        score=_score_read(
+            subject,
+            scores.get(subject.id, _full(settings_on(month))),
+            before.get(subject.id, _full(settings_on(previous_month))),
+            sum(1 for finding in ledger if finding.reverses_id is None),
+        ),
+        findings=ledger,
+        self_assessment=self_assessment,
+    )
+
+
+async def sign_off(
+    *, hall_id: int, month: dt.date, actor_id: int, now: dt.datetime, scope: HallScope
+) -> None:
+    """签发: the director freezes a month that has ended. Its automatic findings are brought
+    in step first; its scores are then kept as they stand."""
+    await get_hall(hall_id=hall_id, scope=scope)
+    month = month_of(month)
+    if month_end(month) >= now.date():
+        raise Conflict("{year}年{month}月尚未结束，不能签发", year=month.year, month=month.month)
+    await bring_up_to_date(hall_id=hall_id, months=[month], now=now)
+    settings_on = await setting_values_by_day(hall_id=hall_id)
+    async with db.transaction():
+        await db.lock(findings.LEDGER_LOCK, hall_id)
+        if await findings.signed_months(hall_id=hall_id, start=month, end=month):
+            raise findings.signed_message(month)
+        scored = await _month(hall_id, month, settings_on)
+        subjects = await _subjects(hall_id, month, [scored])
+        full = _full(settings_on(month))
+        rows = []
+        for kind, scores in ((WINDOW, scored.windows), (PERSON, scored.people)):
+            for subject in subjects[kind]:
+                score = scores.get(subject.id, full)
+                rows.append(
+                    MonthScore(
+                        hall=hall_id,
+                        month=month,
+                        window=subject.id if kind == WINDOW else None,
+                        staff=subject.id if kind == PERSON else None,
+                        categories={
+                            c.category.value: [c.cap, c.deducted, c.counted] for c in score.categories
+                        },
+                        bonus=score.bonus,
+                        total=score.total,
+                    )
+                )
+        if rows:
+            await MonthScore.insert(*rows)
+        await MonthSignOff.insert(
+            MonthSignOff(hall=hall_id, month=month, signed_by=actor_id, signed_at=dt.datetime.now(dt.UTC))
+        )
+
+
+# ---- the quarter ----------------------------------------------------------------------------
+
+
+def quarter_label(quarter: dt.date) -> str:
+    return f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}"
+
+
+async def _upheld(hall_id: int, start: dt.date, end: dt.date) -> dict[int, int]:
+    """Upheld complaints per window over start..end: their findings that stand."""
+    rows = await Finding.select(Finding.id, Finding.window, Finding.reverses).where(
+        (Finding.hall == hall_id)
+        & (Finding.day >= start)
+        & (Finding.day <= end)
+        & (Finding.rule == COMPLAINT_UPHELD)
+        & Finding.for_window.eq(True)
+    )
+    reversed_ids = {row["reverses"] for row in rows if row["reverses"] is not None}
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row["reverses"] is None and row["id"] not in reversed_ids:
+            counts[row["window"]] += 1
+    return counts
+
+
+def _star_read(staff_id: int, month: dt.date | None, score: Fraction, names, tallies) -> StarRead:
+    name, window_name = names.get(staff_id, ("", ""))
+    tally = tallies.get(staff_id, (0, 0))
+    rate = _rate(tally)
+    return StarRead(
+        month=month,
+        staff_id=staff_id,
+        staff_name=name,
+        window_name=window_name,
+        score=scoring.shown(score),
+        satisfaction=float(rate) if rate is not None else None,
+        evaluations=tally[0],
+    )
+
+
+async def quarter_report(
+    *, hall_id: int, quarter: dt.date, now: dt.datetime, scope: HallScope
+) -> QuarterRead:
+    """A quarter's grades and ranking, its monthly service stars and the system's proposal
+    for the quarter's star: as published once the director has published it, else as the
+    ledger stands (months not yet signed off may still change)."""
+    hall = await get_hall(hall_id=hall_id, scope=scope)
+    quarter = quarter_of(quarter)
+    months = quarter_months(quarter)
+    first, last = months[0], month_end(months[-1])
+    await bring_up_to_date(hall_id=hall_id, months=months, now=now)
+    settings_on = await setting_values_by_day(hall_id=hall_id)
+    data = [await _month(hall_id, month, settings_on) for month in months]
+    fulls = [_full(settings_on(month)) for month in months]
+    subjects = [await _subjects(hall_id, month, [data[i]]) for i, month in enumerate(months)]
+    names = {s.id: (s.name, s.window_name) for by_month in subjects for s in by_month[PERSON]}
+
+    def totals(kind: str, subject_id: int) -> list[int]:
+        return [
+            (data[i].windows if kind == WINDOW else data[i].people).get(subject_id, fulls[i]).total
+            for i in range(len(months))
+        ]
+
+    monthly_stars = []
+    star_ids: list[int] = []
+    for i, month in enumerate(months):
+        if month > now.date():
+            continue
+        people = {s.id: data[i].people.get(s.id, fulls[i]).total for s in subjects[i][PERSON]}
+        best = await _stars(hall_id, month, month_end(month), people)
+        month_tallies = await _tallies(hall_id, month, month_end(month), Evaluation.staff)
+        monthly_stars += [_star_read(s, month, Fraction(people[s]), names, month_tallies) for s in best]
+        star_ids += [s for s in best if s not in star_ids]
+    quarter_tallies = await _tallies(hall_id, first, last, Evaluation.staff)
+    means = {s: scoring.quarter_score(totals(PERSON, s)) for s in star_ids}
+    proposal = (await _stars(hall_id, first, last, dict(means)))[:1]
+    proposed = _star_read(proposal[0], None, means[proposal[0]], names, quarter_tallies) if proposal else None
+
+    publication = (
+        await QuarterPublication.select(
+            QuarterPublication.all_columns(), QuarterPublication.published_by.display_name.as_alias("by_name")
+        )
+        .where((QuarterPublication.hall == hall_id) & (QuarterPublication.quarter == quarter))
+        .first()
+    )
+    windows = {s.id: s for by_month in subjects for s in by_month[WINDOW]}
+    if publication is not None:
+        lines = await _published_lines(publication["id"], windows)
+        star = None
+        if publication["star"] is not None:
+            star_score = scoring.quarter_score(totals(PERSON, publication["star"]))
+            star = _star_read(publication["star"], None, star_score, names, quarter_tallies)
+    else:
+        lines = await _quarter_lines(hall_id, first, last, windows, totals, settings_on(quarter))
+        star = None
+    return QuarterRead(
+        hall_id=hall.id,
+        hall_name=hall.name,
+        quarter=quarter,
+        label=quarter_label(quarter),
+        months=months,
+        unsigned_months=[data[i].month for i in range(len(months)) if data[i].signed is None],
+        published=publication is not None,
+        published_by=publication["by_name"] if publication else None,
+        published_at=publication["published_at"] if publication else None,
+        lines=lines,
+        monthly_stars=monthly_stars,
+        proposed_star=proposed,
+        star=star,
+    )
+
+
+def _line(
+    rank: int, subject: Subject, monthly: list[int], score, upheld: int, tally: tuple[int, int], grade
+) -> QuarterLineRead:
+    rate = _rate(tally)
+    return QuarterLineRead(
+        rank=rank,
+        window_id=subject.id,
+        window_number=subject.number,
+        window_name=subject.name,
+        department=subject.department,
+        monthly=monthly,
+        score=score,
+        upheld_complaints=upheld,
+        evaluations=tally[0],
+        satisfied=tally[1],
+        satisfaction=float(rate) if rate is not None else None,
+        grade=grade,
+        grade_label=grade.label,
+    )
+
+
+async def _quarter_lines(
+    hall_id, first, last, windows: dict[int, Subject], totals, settings
+) -> list[QuarterLineRead]:
+    upheld = await _upheld(hall_id, first, last)
+    tallies = await _tallies(hall_id, first, last, Evaluation.window)
+    standings = [
+        Standing(w, scoring.quarter_score(totals(WINDOW, w)), upheld.get(w, 0), _rate(tallies.get(w)))
+        for w in windows
+    ]
+    return [
+        _line(
+            rank,
+            windows[s.window_id],
+            totals(WINDOW, s.window_id),
+            scoring.shown(s.score),
+            s.upheld_complaints,
+            tallies.get(s.window_id, (0, 0)),
+            scoring.grade(s.score, upheld_complaints=s.upheld_complaints, settings=settings),
+        )
+        for rank, s in scoring.rank_windows(standings)
+    ]
+
+
+async def _published_lines(publication_id: int, windows: dict[int, Subject]) -> list[QuarterLineRead]:
+    rows = (
+        await QuarterResult.select(
+            QuarterResult.all_columns(),
+            QuarterResult.window.name.as_alias("window_name"),
+            QuarterResult.window.number.as_alias("window_number"),
+            QuarterResult.window.department.name.as_alias("department"),
+        )
+        .where(QuarterResult.publication == publication_id)
+        .order_by(QuarterResult.rank)
+        .order_by(QuarterResult.id)
+        .output(load_json=True)
+    )
+    return [
+        _line(
+            row["rank"],
+            windows.get(row["window"])
+            or Subject(
+                WINDOW,
+                row["window"],
+                row["window_name"],
+                row["window_number"],
+                row["department"],
+                row["window_name"],
+            ),
+            row["monthly"],
+            row["score"],
+            row["upheld_complaints"],
+            (row["evaluations"], row["satisfied"]),
+            scoring.Grade(row["grade"]),
+        )
+        for row in rows
+    ]
+
+
+async def publish_quarter(
+    *,
+    hall_id: int,
+    quarter: dt.date,
+    star_staff_id: int | None,
+    actor_id: int,
+    now: dt.datetime,
+    scope: HallScope,
+) -> QuarterRead:
+    """季度公示: the director publishes a quarter whose three months are signed off; its
+    ranking is frozen from then on. The quarter's service star is one of the monthly ones,
+    the system's proposal unless the director chooses another."""
+    report = await quarter_report(hall_id=hall_id, quarter=quarter, now=now, scope=scope)
+    if report.published:
+        raise Conflict("{quarter}的考核结果已公示", quarter=report.label)
+    if report.unsigned_months:
+        raise Conflict(
+            "{months}尚未签发，不能公示本季度",
+            months="、".join(f"{month.year}-{month.month:02d}" for month in report.unsigned_months),
+        )
+    candidates = {star.staff_id for star in report.monthly_stars}
+    chosen = (
+        star_staff_id if star_staff_id is not None else report.proposed_star and report.proposed_star.staff_id
+    )
+    if star_staff_id is not None and star_staff_id not in candidates:
+        raise InvalidInput.single("star_staff_id", "季度服务明星", "应从本季度的月度服务明星中选出")
+    async with db.transaction():
+        await db.lock(findings.LEDGER_LOCK, hall_id)
+        if await QuarterPublication.exists().where(
+            (QuarterPublication.hall == hall_id) & (QuarterPublication.quarter == report.quarter)
+        ):
+            raise Conflict("{quarter}的考核结果已公示", quarter=report.label)
+        publication = (
+            await QuarterPublication.insert(
+                QuarterPublication(
+                    hall=hall_id,
+                    quarter=report.quarter,
+                    star=chosen,
+                    published_by=actor_id,
+                    published_at=dt.datetime.now(dt.UTC),
+                )
+            ).returning(QuarterPublication.id)
+        )[0]["id"]
+        if report.lines:
+            await QuarterResult.insert(
+                *(
+                    QuarterResult(
+                        publication=publication,
+                        window=line.window_id,
+                        rank=line.rank,
+                        score=line.score,
+                        monthly=line.monthly,
+                        upheld_complaints=line.upheld_complaints,
+                        evaluations=line.evaluations,
+                        satisfied=line.satisfied,
+                        grade=line.grade,
+                    )
+                    for line in report.lines
+                )
+            )
+    return await quarter_report(hall_id=hall_id, quarter=quarter, now=now, scope=scope)
