@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from assessment.catalogue import COMPLAINT_UPHELD
+from assessment.rule_settings import catalogue_by_day
 from complaints.access import DESK, Viewer
 from complaints.calendar import deadline_for
 from complaints.deadlines import ComplaintClass
@@ -38,8 +40,6 @@ from hall.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
 from hall.services import get_window, list_departments
 
 UNITS_NOTE = "{count} 个承办单位"
-# RULES.md, Scores: an upheld complaint −5. The assessment's rule catalogue takes it over.
-UPHELD_POINTS = 5
 STATE_LABELS = {
     State.REGISTERED: "已登记",
     State.ASSIGNED: "已交办",
@@ -230,6 +230,9 @@ async def decide(
         if window_id is None:
             raise InvalidInput.single("window_id", "被投诉窗口", "投诉属实时须确定被投诉窗口")
         await check_subject(hall_id=row["hall"], window_id=window_id, staff_id=staff_id)
+    # What the hall's rule catalogue deducts for an upheld complaint that day (−5 by default),
+    # shown on the ticket as the ledger will count it.
+    points = (await catalogue_by_day(hall_id=row["hall"]))(now.date())[COMPLAINT_UPHELD].points
     async with db.transaction():
         if data.upheld:
             await ComplaintFinding.insert(
@@ -239,7 +242,7 @@ async def decide(
                     window=window_id,
                     staff=staff_id,
                     day=now.date(),
-                    points=UPHELD_POINTS,
+                    points=points,
                     sanction=data.sanction,
                     decided_by=viewer.account_id,
                     created_at=dt.datetime.now(dt.UTC),

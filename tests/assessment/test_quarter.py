@@ -51,7 +51,7 @@ from complaints.schemas import ComplaintCreate, DecisionCreate, ReplyCreate
 from complaints.tables import ReplyChannel
 from devices import registry
 from devices.schemas import DeviceCreate
-from devices.tables import DeviceKind
+from devices.tables import Device, DeviceKind
 from hall import services
 from hall.calendar import hall_calendar
 from hall.errors import Conflict
@@ -87,26 +87,24 @@ async def attend(world: World, people: list[int], start: dt.date, end: dt.date, 
 
 
 async def press(world: World, window_id: int, moment: dt.datetime, level: Level) -> None:
-    device = await _evaluator(world, window_id)
-    await evaluations.record_press(device=device, level=level, pressed_at=moment, now=moment, timezone=TZ)
-
-
-_evaluators: dict[tuple[int, int], object] = {}
-
-
-async def _evaluator(world: World, window_id: int):
-    key = (world.town.id, window_id)
-    if key not in _evaluators:
+    """A press on the window's evaluator (registered on its first press)."""
+    name = f"评价器{window_id}"
+    found = (
+        await Device.select(Device.id).where((Device.hall == world.town.id) & (Device.name == name)).first()
+    )
+    if found is None:
         issued = await registry.register_device(
             data=DeviceCreate(
-                hall_id=world.town.id, name=f"评价器{window_id}", kind=DeviceKind.EVALUATOR, window_id=window_id
+                hall_id=world.town.id, name=name, kind=DeviceKind.EVALUATOR, window_id=window_id
             ),
             scope=None,
             actor_id=None,
             now=dt.datetime.now(dt.UTC),
         )
-        _evaluators[key] = issued.device
-    return _evaluators[key]
+        device = issued.device
+    else:
+        device = await registry.get_device(device_id=found["id"], scope=None)
+    await evaluations.record_press(device=device, level=level, pressed_at=moment, now=moment, timezone=TZ)
 
 
 async def inspect(world: World, day: str, rule: str, window_id: int, staff_id: int | None = None) -> None:
@@ -146,15 +144,17 @@ async def uphold_complaint(world: World, window_id: int, staff_id: int, received
         viewer=officer,
         now=decided,
     )
-    await workflow.decide(complaint_id=complaint.id, data=DecisionCreate(upheld=True), viewer=officer, now=decided)
+    await workflow.decide(
+        complaint_id=complaint.id, data=DecisionCreate(upheld=True), viewer=officer, now=decided
+    )
 
 
 @pytest.fixture
 async def quarter(world: World) -> World:
-    _evaluators.clear()
     civil = world.windows[0].department_id
     window_c = await services.create_window(
-        data=WindowCreate(hall_id=world.town.id, department_id=civil, number="3", name="不动产窗口"), scope=None
+        data=WindowCreate(hall_id=world.town.id, department_id=civil, number="3", name="不动产窗口"),
+        scope=None,
     )
     chen = await services.create_staff(
         data=StaffCreate(hall_id=world.town.id, name="陈刚", staff_number="QS004", window_id=window_c.id),
@@ -265,17 +265,31 @@ async def test_a_cover_workers_finding_counts_against_the_window_only(quarter: W
     assert (late["window"], late["for_person"], late["for_window"]) == (world.windows[2].id, False, True)
 
 
-async def test_publishing_needs_the_three_months_signed_off_and_then_freezes_the_ranking(quarter: World) -> None:
+async def test_publishing_needs_the_three_months_signed_off_and_then_freezes_the_ranking(
+    quarter: World,
+) -> None:
     world = quarter
     director = world.account_ids[Role.DIRECTOR]
     with pytest.raises(Conflict):
         await scores.publish_quarter(
-            hall_id=world.town.id, quarter=JULY, star_staff_id=None, actor_id=director, now=AFTER_QUARTER, scope=None
+            hall_id=world.town.id,
+            quarter=JULY,
+            star_staff_id=None,
+            actor_id=director,
+            now=AFTER_QUARTER,
+            scope=None,
         )
     for month in (JULY, AUGUST, SEPTEMBER):
-        await scores.sign_off(hall_id=world.town.id, month=month, actor_id=director, now=AFTER_QUARTER, scope=None)
+        await scores.sign_off(
+            hall_id=world.town.id, month=month, actor_id=director, now=AFTER_QUARTER, scope=None
+        )
     published = await scores.publish_quarter(
-        hall_id=world.town.id, quarter=JULY, star_staff_id=None, actor_id=director, now=AFTER_QUARTER, scope=None
+        hall_id=world.town.id,
+        quarter=JULY,
+        star_staff_id=None,
+        actor_id=director,
+        now=AFTER_QUARTER,
+        scope=None,
     )
     assert published.published and published.star is not None and published.star.staff_name == "张敏"
     assert [line.window_name for line in published.lines] == ["不动产窗口", "民政窗口", "社保窗口"]
@@ -286,7 +300,12 @@ async def test_publishing_needs_the_three_months_signed_off_and_then_freezes_the
     assert again.lines == published.lines
     with pytest.raises(Conflict):
         await scores.publish_quarter(
-            hall_id=world.town.id, quarter=JULY, star_staff_id=None, actor_id=director, now=AFTER_QUARTER, scope=None
+            hall_id=world.town.id,
+            quarter=JULY,
+            star_staff_id=None,
+            actor_id=director,
+            now=AFTER_QUARTER,
+            scope=None,
         )
 
 
