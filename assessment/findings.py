@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from assessment import attachments
@@ -64,6 +64,13 @@ SYNC_REASONS = {
     Source.COMPLAINT: "投诉重新处理，认定已撤销",
 }
 CHANGED_REASON = "重新计算后改为新的记录"
+# The marks of a session verdict that are findings, by rule.
+FAULTS = {
+    Mark.LATE: LATE,
+    Mark.EARLY_LEAVE: EARLY_LEAVE,
+    Mark.OFF_POST: OFF_POST,
+    Mark.MISSING: MISSING_PUNCH,
+}
 
 
 def signed_message(month: dt.date) -> Conflict:
@@ -367,6 +374,33 @@ async def record_finding(
     return await get_finding(finding_id=finding["id"], scope=scope)
 
 
+async def record_findings(
+    *,
+    hall_id: int,
+    data: Sequence[FindingCreate],
+    photo: attachments.Upload | None,
+    limits: attachments.Limits,
+    scope: HallScope,
+    actor_id: int,
+    today: dt.date,
+) -> list[FindingRead]:
+    """What one spot check found by several rules (the same window, person, day and photo):
+    all of them recorded, or, when one is refused, none."""
+    async with db.transaction():
+        return [
+            await record_finding(
+                hall_id=hall_id,
+                data=item,
+                photo=photo,
+                limits=limits,
+                scope=scope,
+                actor_id=actor_id,
+                today=today,
+            )
+            for item in data
+        ]
+
+
 async def reverse_finding(
     *, finding_id: int, data: ReversalCreate, scope: HallScope, actor_id: int
 ) -> FindingRead:
@@ -422,12 +456,7 @@ def _verdict_facts(row: dict[str, Any], rules: dict[str, Rule], covers_: Covers)
             (Slot.START, Mark(row["start_mark"]), row["start_second"]),
             (Slot.END, Mark(row["end_mark"]), row["end_second"]),
         ):
-            code = {
-                Mark.LATE: LATE,
-                Mark.EARLY_LEAVE: EARLY_LEAVE,
-                Mark.OFF_POST: OFF_POST,
-                Mark.MISSING: MISSING_PUNCH,
-            }.get(mark)
+            code = FAULTS.get(mark)
             if code is None:
                 continue
             at = "" if second is None else f" {clock_text(second)}"
@@ -451,7 +480,16 @@ async def _facts(hall_id: int, start: dt.date, end: dt.date, rules_on) -> list[F
         Verdict.start_second,
         Verdict.end_second,
     ).where(
-        (Verdict.hall == hall_id) & (Verdict.day >= start) & (Verdict.day <= end) & Verdict.final.eq(True)
+        (Verdict.hall == hall_id)
+        & (Verdict.day >= start)
+        & (Verdict.day <= end)
+        & Verdict.final.eq(True)
+        # Only the sessions with something to find: most of a month is on time.
+        & (
+            (Verdict.status == Status.ABSENT)
+            | Verdict.start_mark.is_in(list(FAULTS))
+            | Verdict.end_mark.is_in(list(FAULTS))
+        )
     )
     covers_ = await covers(staff_ids=None, hall_id=hall_id, start=start, end=end)
     facts = [fact for row in verdicts for fact in _verdict_facts(row, rules_on(row["day"]), covers_)]

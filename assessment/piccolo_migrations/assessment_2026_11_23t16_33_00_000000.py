@@ -17,9 +17,9 @@ INDEXES = {
     "quarter_publication_once": (
         "CREATE UNIQUE INDEX quarter_publication_once ON quarter_publication (hall, quarter)"
     ),
-    "self_assessment_once": "CREATE UNIQUE INDEX self_assessment_once ON self_assessment (window, month)",
+    "self_assessment_once": 'CREATE UNIQUE INDEX self_assessment_once ON self_assessment ("window", month)',
     "finding_hall_day": "CREATE INDEX finding_hall_day ON finding (hall, day)",
-    "finding_window_day": "CREATE INDEX finding_window_day ON finding (window, day)",
+    "finding_window_day": 'CREATE INDEX finding_window_day ON finding ("window", day)',
     "finding_staff_day": "CREATE INDEX finding_staff_day ON finding (staff, day)",
     "finding_reverses": "CREATE INDEX finding_reverses ON finding (reverses)",
     "score_rule_hall_code": "CREATE INDEX score_rule_hall_code ON score_rule (hall, code)",

@@ -9,16 +9,19 @@ import datetime as dt
 import pytest
 from PIL import Image
 
+from assessment import demo as assessment_demo
 from assessment import findings, jobs, rule_settings, scores, self_assessments
 from assessment.attachments import Upload
 from assessment.evaluation_rules import Level
 from assessment.schemas import FindingCreate, ReversalCreate, RuleWrite, SelfAssessmentWrite
 from assessment.tables import Finding
+from attendance import demo as attendance_demo
 from complaints import workflow
-from hall import services
+from hall import demo, services
 from hall.errors import Conflict, InvalidInput
 from hall.roles import Role
 from hall.schemas import CoverCreate
+from hall.tables import Hall
 from tests.assessment.test_quarter import LIMITS, WINTER_DAY, at, attend, press, uphold_complaint
 from tests.complaints.test_services import viewer
 from tests.conftest import World
@@ -363,3 +366,21 @@ async def test_the_nightly_job_brings_the_ledger_up_to_date_without_a_page_being
     assert await Finding.count().where(Finding.rule == "dissatisfied") == 1
     await jobs.sync_assessment_findings({}, local_now=NOW)
     assert await Finding.count().where(Finding.rule == "dissatisfied") == 1
+
+
+# ---- the demo ------------------------------------------------------------------------------------------
+
+
+async def test_the_demo_hall_gets_its_inspections_once_and_its_month_scores() -> None:
+    await demo.load_demo()
+    await attendance_demo.load_demo_attendance(now=NOW)
+    assert await assessment_demo.load_demo_assessment(now=NOW) == len(assessment_demo.INSPECTIONS)
+    assert await assessment_demo.load_demo_assessment(now=NOW) == 0
+    town = await Hall.select(Hall.id).where(Hall.code == demo.TOWN_CODE).first()
+    overview = await scores.month_scores(hall_id=town["id"], month=NOVEMBER, now=NOW, scope=None)
+    sources = {
+        row["source"] for row in await Finding.select(Finding.source).where(Finding.hall == town["id"])
+    }
+    assert sources == {"manual", "attendance"}
+    assert len(overview.windows) == len(demo.WINDOWS) and overview.stars
+    assert min(line.total for line in overview.windows) < 100

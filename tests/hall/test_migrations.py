@@ -60,6 +60,10 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "hall_closure_hall_day",
         "complaint_number",
         "complaint_reminder_once",
+        "month_sign_off_once",
+        "quarter_publication_once",
+        "self_assessment_once",
+        "finding_window_day",
     } <= set(schema["indexes"])
     assert {
         "hall",
@@ -76,4 +80,11 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "complaint",
         "complaint_unit",
         "complaint_reminder",
+        "score_rule",
+        "finding",
+        "month_sign_off",
+        "month_score",
+        "self_assessment",
+        "quarter_publication",
+        "quarter_result",
     } <= set(schema["tables"])
