@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assessment.scores import bring_up_to_date, shift_month
-from attendance.months import month_of
+from assessment.scores import bring_up_to_date
+from attendance.months import month_of, shift_month
 from hall.config import get_config
 from hall.tables import Hall
 

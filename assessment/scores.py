@@ -31,18 +31,13 @@ from assessment.schemas import (
 from assessment.scoring import Candidate, CategoryScore, Entry, Score, Standing
 from assessment.tables import Evaluation, Finding, MonthScore, MonthSignOff, QuarterPublication, QuarterResult
 from attendance import verdicts
-from attendance.months import month_end, month_of
+from attendance.months import month_end, month_of, shift_month
 from hall import db
 from hall.errors import Conflict, InvalidInput, NotFound
 from hall.services import HallScope, get_hall, list_staff, list_windows
 from hall.settings import setting_values_by_day
 
 WINDOW, PERSON = "window", "person"
-
-
-def shift_month(month: dt.date, by: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + by
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def quarter_of(day: dt.date) -> dt.date:
@@ -89,10 +84,13 @@ class Month:
     people: dict[int, Score]
 
 
+def _counted(kind: str):
+    """The ledger's column naming the subject, and the flag saying a finding counts for it."""
+    return (Finding.window, Finding.for_window) if kind == WINDOW else (Finding.staff, Finding.for_person)
+
+
 async def _entries(hall_id: int, month: dt.date, kind: str) -> dict[int, list[Entry]]:
-    column, counts = (
-        (Finding.window, Finding.for_window) if kind == WINDOW else (Finding.staff, Finding.for_person)
-    )
+    column, counts = _counted(kind)
     rows = (
         await Finding.select(column.as_alias("subject"), Finding.category, Finding.bonus, Sum(Finding.effect))
         .where(
@@ -208,9 +206,7 @@ def _score_read(subject: Subject, score: Score, previous: Score | None, findings
 
 
 async def _finding_counts(hall_id: int, month: dt.date, kind: str) -> dict[int, int]:
-    column, counts = (
-        (Finding.window, Finding.for_window) if kind == WINDOW else (Finding.staff, Finding.for_person)
-    )
+    column, counts = _counted(kind)
     rows = (
         await Finding.select(column.as_alias("subject"), Count())
         .where(

@@ -11,7 +11,7 @@ from assessment.catalogue import Category
 from assessment.findings import LEDGER_LOCK, check_not_signed
 from assessment.schemas import SelfAssessmentRead, SelfAssessmentWrite
 from assessment.tables import SelfAssessment
-from attendance.months import month_of
+from attendance.months import month_of, shift_month
 from hall import db
 from hall.config import get_config
 from hall.errors import InvalidInput
@@ -22,8 +22,7 @@ FULL_MARKS = 100
 
 
 def due_on(month: dt.date, due_day: int) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following.replace(day=due_day)
+    return shift_month(month, 1).replace(day=due_day)
 
 
 def _read(

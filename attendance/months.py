@@ -20,9 +20,14 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def shift_month(month: dt.date, by: int) -> dt.date:
+    """The first day of the month `by` months after (or before) `month`'s."""
+    index = month.year * 12 + month.month - 1 + by
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
+    return shift_month(month, 1) - dt.timedelta(days=1)
 
 
 def closed_message(month: dt.date) -> Conflict:
