@@ -303,7 +303,7 @@ class QuarterRead(BaseModel):
     hall_id: int
     hall_name: str
     quarter: dt.date
-    label: str  # 2026年第3季度
+    label: str  # 2026-Q3
     months: list[dt.date]
     unsigned_months: list[dt.date]
     published: bool

@@ -34,6 +34,7 @@ from attendance import verdicts
 from attendance.months import month_end, month_of, shift_month
 from hall import db
 from hall.errors import Conflict, InvalidInput, NotFound
+from hall.schemas import StaffRead, WindowRead
 from hall.services import HallScope, get_hall, list_staff, list_windows
 from hall.settings import setting_values_by_day
 
@@ -147,18 +148,30 @@ async def _month(hall_id: int, month: dt.date, settings_on) -> Month:
     return Month(month, None, scored[WINDOW], scored[PERSON])
 
 
-async def _subjects(hall_id: int, month: dt.date, month_data: Iterable[Month]) -> dict[str, list[Subject]]:
+@dataclass(frozen=True)
+class Roster:
+    """A hall's windows and people, everyone who ever worked there included."""
+
+    windows: list[WindowRead]
+    people: list[StaffRead]
+
+
+async def roster(hall_id: int) -> Roster:
+    return Roster(
+        await list_windows(scope=None, hall_id=hall_id),
+        await list_staff(scope=None, hall_id=hall_id, include_left=True),
+    )
+
+
+def _subjects(month: dt.date, month_data: Month, hall: Roster) -> dict[str, list[Subject]]:
     """The windows in use and the people working in the month, and anyone scored in it."""
-    scored_windows = {window for data in month_data for window in data.windows}
-    scored_people = {person for data in month_data for person in data.people}
-    windows = await list_windows(scope=None, hall_id=hall_id)
+    windows, people = hall.windows, hall.people
     department = {window.id: window.department_name for window in windows}
-    people = await list_staff(scope=None, hall_id=hall_id, include_left=True)
     return {
         WINDOW: [
             Subject(WINDOW, w.id, w.name, w.number, w.department_name, w.name)
             for w in windows
-            if w.active or w.id in scored_windows
+            if w.active or w.id in month_data.windows
         ],
         PERSON: [
             Subject(
@@ -170,7 +183,7 @@ async def _subjects(hall_id: int, month: dt.date, month_data: Iterable[Month]) -
                 p.window_name or "",
             )
             for p in people
-            if (p.left_on is None or p.left_on >= month) or p.id in scored_people
+            if (p.left_on is None or p.left_on >= month) or p.id in month_data.people
         ],
     }
 
@@ -244,12 +257,9 @@ def _rate(tally: tuple[int, int] | None) -> Fraction | None:
     return Fraction(tally[1], tally[0]) if tally and tally[0] else None
 
 
-async def _stars(
-    hall_id: int, start: dt.date, end: dt.date, totals: dict[int | None, Fraction | int]
-) -> list[int]:
-    """The service stars among people with these scores over start..end (a month, or the
-    quarter for the proposal among the monthly stars), by the evaluations of that period."""
-    tallies = await _tallies(hall_id, start, end, Evaluation.staff)
+def _stars(totals: dict[int | None, Fraction | int], tallies: dict[int, tuple[int, int]]) -> list[int]:
+    """The service stars among people with these scores, by their evaluations of the same
+    period (a month, or the quarter for the proposal among the monthly stars)."""
     candidates = [
         Candidate(staff_id, Fraction(total), _rate(tallies.get(staff_id)), tallies.get(staff_id, (0, 0))[0])
         for staff_id, total in totals.items()
@@ -277,7 +287,7 @@ async def month_scores(
     settings_on = await setting_values_by_day(hall_id=hall_id)
     current = await _month(hall_id, month, settings_on)
     previous = await _month(hall_id, previous_month, settings_on)
-    subjects = await _subjects(hall_id, month, [current])
+    subjects = _subjects(month, current, await roster(hall_id))
     full, full_before = _full(settings_on(month)), _full(settings_on(previous_month))
     counts = {kind: await _finding_counts(hall_id, month, kind) for kind in (WINDOW, PERSON)}
 
@@ -294,7 +304,8 @@ async def month_scores(
 
     windows = _ranked(lines(WINDOW, current.windows, previous.windows))
     people = _ranked(lines(PERSON, current.people, previous.people))
-    best = await _stars(hall_id, month, month_end(month), {line.staff_id: line.total for line in people})
+    tallies = await _tallies(hall_id, month, month_end(month), Evaluation.staff)
+    best = _stars({line.staff_id: line.total for line in people}, tallies)
     stars = [line for line in people if line.staff_id in best]
     signed = current.signed
     return MonthScoresRead(
@@ -329,7 +340,7 @@ async def subject_month(
     previous = await _month(hall_id, previous_month, settings_on)
     kind, subject_id = (WINDOW, window_id) if window_id is not None else (PERSON, staff_id)
     subject = next(
-        (s for s in (await _subjects(hall_id, month, [current]))[kind] if s.id == subject_id), None
+        (s for s in _subjects(month, current, await roster(hall_id))[kind] if s.id == subject_id), None
     )
     if subject is None:
         raise NotFound("这个月没有这个窗口或人员的考核")
@@ -375,7 +386,7 @@ async def sign_off(
         if await findings.signed_months(hall_id=hall_id, start=month, end=month):
             raise findings.signed_message(month)
         scored = await _month(hall_id, month, settings_on)
-        subjects = await _subjects(hall_id, month, [scored])
+        subjects = _subjects(month, scored, await roster(hall_id))
         full = _full(settings_on(month))
         rows = []
         for kind, scores in ((WINDOW, scored.windows), (PERSON, scored.people)):
@@ -454,7 +465,8 @@ async def quarter_report(
     settings_on = await setting_values_by_day(hall_id=hall_id)
     data = [await _month(hall_id, month, settings_on) for month in months]
     fulls = [_full(settings_on(month)) for month in months]
-    subjects = [await _subjects(hall_id, month, [data[i]]) for i, month in enumerate(months)]
+    hall_roster = await roster(hall_id)
+    subjects = [_subjects(month, data[i], hall_roster) for i, month in enumerate(months)]
     names = {s.id: (s.name, s.window_name) for by_month in subjects for s in by_month[PERSON]}
 
     def totals(kind: str, subject_id: int) -> list[int]:
@@ -469,13 +481,13 @@ async def quarter_report(
         if month > now.date():
             continue
         people = {s.id: data[i].people.get(s.id, fulls[i]).total for s in subjects[i][PERSON]}
-        best = await _stars(hall_id, month, month_end(month), people)
         month_tallies = await _tallies(hall_id, month, month_end(month), Evaluation.staff)
+        best = _stars(people, month_tallies)
         monthly_stars += [_star_read(s, month, Fraction(people[s]), names, month_tallies) for s in best]
         star_ids += [s for s in best if s not in star_ids]
     quarter_tallies = await _tallies(hall_id, first, last, Evaluation.staff)
     means = {s: scoring.quarter_score(totals(PERSON, s)) for s in star_ids}
-    proposal = (await _stars(hall_id, first, last, dict(means)))[:1]
+    proposal = _stars(dict(means), quarter_tallies)[:1]
     proposed = _star_read(proposal[0], None, means[proposal[0]], names, quarter_tallies) if proposal else None
 
     publication = (

@@ -171,12 +171,13 @@ async def list_windows(*, scope: HallScope, hall_id: int | None = None) -> list[
     if hall_id is not None:
         query = query.where(Window.hall == hall_id)
     rows = await query
-    counts = (
-        await Staff.select(Staff.window, Count(Staff.id, alias="n"))
-        .where(Staff.status == StaffStatus.ACTIVE)
-        .group_by(Staff.window)
-    )
-    staff_counts = {row["window"]: row["n"] for row in counts}
+    counts = Staff.select(Staff.window, Count(Staff.id, alias="n")).where(Staff.status == StaffStatus.ACTIVE)
+    # Counted over the halls listed only: a hall's page need not count a county's staff.
+    if scope is not None:
+        counts = counts.where(_within(Staff.hall, scope))
+    if hall_id is not None:
+        counts = counts.where(Staff.hall == hall_id)
+    staff_counts = {row["window"]: row["n"] for row in await counts.group_by(Staff.window)}
     return [_window_read(row, staff_counts.get(row["id"], 0)) for row in rows]
 
 
