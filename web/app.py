@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import worker
+from assessment import demo as assessment_demo
 from attendance import demo as attendance_demo
 from attendance import face_engine
 from complaints import demo as complaints_demo
@@ -26,6 +27,8 @@ from hall.background import InProcessJobQueue, JobQueue, RedisJobQueue
 from hall.config import Config, get_config
 from web import (
     accounts,
+    assessment,
+    assessment_pages,
     attendance,
     attendance_pages,
     calendar,
@@ -70,6 +73,7 @@ async def _first_start(config: Config) -> None:
         loaded = await demo.load_demo()
         await attendance_demo.load_demo_attendance(now=config.local_now())
         await complaints_demo.load_demo_complaints(now=config.local_now())
+        await assessment_demo.load_demo_assessment(now=config.local_now())
         secrets = await devices_demo.load_demo_devices()
         if loaded:
             _announce(
@@ -145,6 +149,8 @@ def create_app(config: Config | None = None) -> Litestar:
             *kiosk.ROUTES,
             *evaluations.ROUTES,
             *evaluator.ROUTES,
+            *assessment.ROUTES,
+            *assessment_pages.ROUTES,
             *complaints.ROUTES,
             *complaints_pages.ROUTES,
             *complaints_public.ROUTES,

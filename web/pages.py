@@ -10,6 +10,7 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from attendance.months import shift_month as shift_month  # the pages' month navigation
 from complaints.access import DESK as COMPLAINT_DESK
 from complaints.access import READERS as COMPLAINT_READERS
 from hall.accounts import Principal
@@ -52,6 +53,11 @@ NAVIGATION = (
     NavItem("/attendance/faces", "人脸采集", ATTENDANCE_OFFICE),
     NavItem("/attendance/faces/attempts", "识别记录", ATTENDANCE_OFFICE),
     NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
+    NavItem("/assessment", "考核总览", OFFICE),
+    NavItem("/assessment/quarters", "季度评定", OFFICE),
+    NavItem("/assessment/inspect", "督查录入", MANAGERS | {Role.INSPECTOR}),
+    NavItem("/assessment/rules", "考核规则", MANAGERS | {Role.INSPECTOR}),
+    NavItem("/assessment/my-score", "我的考核", frozenset({Role.STAFF})),
     NavItem("/assessment/satisfaction", "满意度", OFFICE),
     NavItem("/assessment/me", "我的满意度", frozenset({Role.STAFF})),
     NavItem("/complaints", "投诉", COMPLAINT_READERS),
@@ -151,12 +157,6 @@ def local_now(request: Request) -> dt.datetime:
 
 async def scope_of(request: Request) -> HallScope:
     return await hall_scope(hall_id=principal(request).hall_id)
-
-
-def shift_month(month: dt.date, by: int) -> dt.date:
-    """The first day of the month `by` months after (or before) `month`'s."""
-    index = month.year * 12 + month.month - 1 + by
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 async def hall_choice(request: Request, hall_id: int | None) -> tuple[list[HallRead], int]:
