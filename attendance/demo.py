@@ -1,6 +1,6 @@
-"""Demo attendance for the demo town: six weeks of punches with the faults real people make,
-and a few requests, so that every attendance page has something to show. Loaded once, with
-the demo hall."""
+"""Demo attendance for the demo town: last month and this one of punches with the faults real
+people make, and a few requests, so that every attendance page has something to show and the
+assessment two months to compare. Loaded once, with the demo hall."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ import datetime as dt
 import random
 
 from attendance import rules, verdicts
-from attendance.months import month_of
+from attendance.months import month_of, shift_month
 from attendance.tables import AttendanceRequest, Punch, PunchSource, RequestKind, RequestStatus
 from hall import db
 from hall.calendar import hall_calendar
 from hall.demo import TOWN_CODE
 from hall.settings import setting_values_by_day
 from hall.tables import Hall, Staff
-
-DAYS = 42
 
 
 def _punches(
@@ -40,13 +38,13 @@ def _punches(
 
 
 async def load_demo_attendance(*, now: dt.datetime) -> int:
-    """Punches for the demo town's staff over the last six weeks up to `now` (hall-local);
+    """Punches for the demo town's staff from the first of last month up to `now` (hall-local);
     returns how many were stored. Does nothing if the town already has punches."""
     town = await Hall.select(Hall.id).where(Hall.code == TOWN_CODE).first()
     if town is None or await Punch.exists().where(Punch.hall == town["id"]):
         return 0
     hall_id = town["id"]
-    start = now.date() - dt.timedelta(days=DAYS)
+    start = shift_month(month_of(now.date()), -1)
     calendar = await hall_calendar(hall_id=hall_id, start=start, end=now.date())
     settings_on = await setting_values_by_day(hall_id=hall_id)
     staff = [
