@@ -35,7 +35,7 @@ from assessment.catalogue import (
 from assessment.evaluation_rules import LEVEL_LABELS, Attribution, Level
 from assessment.rule_settings import catalogue_by_day
 from assessment.schemas import FindingCreate, FindingRead, ReversalCreate
-from assessment.tables import Evaluation, Finding, MonthSignOff
+from assessment.tables import Evaluation, Finding, LedgerSync, MonthSignOff, ScoreRule
 from attendance.months import month_end, month_of
 from attendance.rules import (
     MARK_LABELS,
@@ -64,6 +64,9 @@ SYNC_REASONS = {
     Source.COMPLAINT: "投诉重新处理，认定已撤销",
 }
 CHANGED_REASON = "重新计算后改为新的记录"
+# How far before its mark a sync looks for changes: a verdict computed, or a press received,
+# in a transaction still open when the mark was set is seen by the next read.
+SYNC_MARGIN = dt.timedelta(minutes=5)
 # The marks of a session verdict that are findings, by rule.
 FAULTS = {
     Mark.LATE: LATE,
@@ -585,10 +588,46 @@ def _same(row: dict[str, Any], fact: Fact) -> bool:
     )
 
 
-async def sync_month(*, hall_id: int, month: dt.date) -> tuple[int, int]:
+async def _changed_since(hall_id: int, start: dt.date, end: dt.date, since: dt.datetime) -> bool:
+    """Whether anything an automatic finding of start..end rests on may have changed since:
+    a final verdict recomputed, a press received, a complaint upheld or withdrawn, a rule or
+    a cover assignment entered. (A cover assignment deleted leaves no trace: the nightly
+    sync, which does not ask, catches it.)"""
+    day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    checks = (
+        Verdict.exists().where(
+            (Verdict.hall == hall_id)
+            & (Verdict.day >= start)
+            & (Verdict.day <= end)
+            & Verdict.final.eq(True)
+            & (Verdict.computed_at > since)
+        ),
+        Evaluation.exists().where(
+            (Evaluation.hall == hall_id)
+            & (Evaluation.pressed_at >= dt.datetime.combine(start, dt.time()))
+            & (Evaluation.pressed_at < day_after)
+            & (Evaluation.received_at > since)
+        ),
+        ComplaintFinding.exists().where(
+            (ComplaintFinding.hall == hall_id)
+            & (ComplaintFinding.day >= start)
+            & (ComplaintFinding.day <= end)
+            & ((ComplaintFinding.created_at > since) | (ComplaintFinding.withdrawn_at > since))
+        ),
+        ScoreRule.exists().where(ScoreRule.created_at > since),
+        CoverAssignment.exists().where(CoverAssignment.created_at > since),
+    )
+    for check in checks:
+        if await check:
+            return True
+    return False
+
+
+async def sync_month(*, hall_id: int, month: dt.date, always: bool = False) -> tuple[int, int]:
     """Bring the month's automatic findings in step with their sources: a finding for each
     fact not yet in the ledger, a reversal for each finding whose fact is gone or changed.
-    Nothing for a signed-off month. Returns (findings added, findings reversed)."""
+    Nothing for a signed-off month; nothing to read when no source changed since the last
+    sync, unless `always`. Returns (findings added, findings reversed)."""
     start, end = month_of(month), month_end(month)
     rules_on = await catalogue_by_day(hall_id=hall_id)
     now = dt.datetime.now(dt.UTC)
@@ -596,6 +635,18 @@ async def sync_month(*, hall_id: int, month: dt.date) -> tuple[int, int]:
         await db.lock(LEDGER_LOCK, hall_id)
         if await signed_months(hall_id=hall_id, start=start, end=end):
             return 0, 0
+        mark = (
+            await LedgerSync.select(LedgerSync.id, LedgerSync.synced_at)
+            .where((LedgerSync.hall == hall_id) & (LedgerSync.month == start))
+            .first()
+        )
+        if mark is not None and not always:
+            if not await _changed_since(hall_id, start, end, mark["synced_at"] - SYNC_MARGIN):
+                return 0, 0
+        if mark is None:
+            await LedgerSync.insert(LedgerSync(hall=hall_id, month=start, synced_at=now))
+        else:
+            await LedgerSync.update({LedgerSync.synced_at: now}).where(LedgerSync.id == mark["id"])
         facts = {fact.key: fact for fact in await _facts(hall_id, start, end, rules_on)}
         rows = await Finding.select().where(
             (Finding.hall == hall_id)

@@ -13,12 +13,12 @@ from hall.tables import Hall
 
 async def sync_assessment_findings(ctx: dict[str, Any], *, local_now: dt.datetime | None = None) -> int:
     """Nightly, after the attendance days are made final: every hall's automatic findings of
-    last month and this one put in step with their verdicts, presses and complaints (pages
-    do the same before they show an open month, so this only keeps the ledger current for
-    those who read it otherwise). Returns how many halls were brought up to date."""
+    last month and this one put in step with their verdicts, presses and complaints, read in
+    full (pages do the same before they show an open month, but only when a source shows a
+    change; a deleted cover assignment shows none). Returns how many halls were done."""
     now = local_now or get_config().local_now()
     month = month_of(now.date())
     halls = [row["id"] for row in await Hall.select(Hall.id)]
     for hall_id in halls:
-        await bring_up_to_date(hall_id=hall_id, months=[shift_month(month, -1), month], now=now)
+        await bring_up_to_date(hall_id=hall_id, months=[shift_month(month, -1), month], now=now, always=True)
     return len(halls)

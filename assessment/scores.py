@@ -49,15 +49,18 @@ def quarter_months(quarter: dt.date) -> list[dt.date]:
     return [shift_month(quarter_of(quarter), by) for by in range(3)]
 
 
-async def bring_up_to_date(*, hall_id: int, months: Iterable[dt.date], now: dt.datetime) -> None:
+async def bring_up_to_date(
+    *, hall_id: int, months: Iterable[dt.date], now: dt.datetime, always: bool = False
+) -> None:
     """Before an open month is read: the attendance verdicts of its past days made final
-    (as every reader of verdicts does), then its automatic findings put in step with them."""
+    (as every reader of verdicts does), then its automatic findings put in step with them
+    (read again in full only when something changed, unless `always`)."""
     signed = await findings.signed_months(hall_id=hall_id, start=dt.date.min, end=dt.date.max)
     for month in sorted(set(months)):
         if month in signed or month > now.date():
             continue
         await verdicts.ensure_current(hall_id=hall_id, start=month, end=month_end(month), now=now)
-        await findings.sync_month(hall_id=hall_id, month=month)
+        await findings.sync_month(hall_id=hall_id, month=month, always=always)
 
 
 # ---- a month's scores -------------------------------------------------------------------------

@@ -172,3 +172,14 @@ class QuarterResult(Table):
     evaluations = Integer()
     satisfied = Integer()
     grade = Varchar(length=12, choices=Grade)
+
+
+class LedgerSync(Table):
+    """When a hall's month of automatic findings was last put in step with their sources
+    (`findings.sync_month`): a read finds nothing changed since, it need not read them all
+    again. Unique (hall, month) by an index in the migration."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.cascade)
+    month = Date()
+    synced_at = Timestamptz()

@@ -96,6 +96,9 @@ QUARTER_END = dt.date(2026, 9, 30)
 MONTHS = (dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1))
 OVERVIEW_MONTH = dt.date(2026, 8, 1)
 NOW = dt.datetime(2026, 10, 15, 12, 0)  # hall-local: the quarter is over, nothing signed off
+# When the verdicts, presses and complaints were recorded: before the nightly sync that wrote
+# the automatic findings (set-up's first sync_month), as in a hall the morning after.
+RECORDED = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 TARGET_QUARTER_SECONDS = 5.0
 TARGET_OVERVIEW_MS = 300.0
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -270,7 +273,7 @@ def _session(rng: random.Random, session: str) -> tuple:
 async def _verdicts(connection: asyncpg.Connection, county: County, rng: random.Random) -> int:
     from attendance.verdicts import VERDICT_COLUMNS
 
-    computed = dt.datetime.now(dt.UTC)
+    computed = RECORDED
     written = 0
     batch: list[tuple] = []
     for hall, window, person in county.staff:
@@ -291,7 +294,7 @@ async def _presses(connection: asyncpg.Connection, county: County, per_day: int,
     levels = [level for level, _, _ in LEVELS]
     weights = [weight for _, _, weight in LEVELS]
     satisfied = {level: good for level, good, _ in LEVELS}
-    received = dt.datetime.now(dt.UTC)
+    received = RECORDED
     columns = [
         "hall",
         "window",
@@ -327,7 +330,7 @@ async def _presses(connection: asyncpg.Connection, county: County, per_day: int,
 
 
 async def _complaints(connection: asyncpg.Connection, county: County, rng: random.Random) -> tuple[int, int]:
-    created = dt.datetime.now(dt.UTC)
+    created = RECORDED
     complaints, chosen = [], []
     serial = 0
     for hall in county.halls:

@@ -14,8 +14,9 @@ from assessment import findings, jobs, rule_settings, scores, self_assessments
 from assessment.attachments import Upload
 from assessment.evaluation_rules import Level
 from assessment.schemas import FindingCreate, ReversalCreate, RuleWrite, SelfAssessmentWrite
-from assessment.tables import Finding
+from assessment.tables import Finding, LedgerSync
 from attendance import demo as attendance_demo
+from attendance.tables import Verdict
 from complaints import workflow
 from hall import demo, services
 from hall.errors import Conflict, InvalidInput
@@ -384,3 +385,37 @@ async def test_the_demo_hall_gets_its_inspections_once_and_its_month_scores() ->
     assert sources == {"manual", "attendance"}
     assert len(overview.windows) == len(demo.WINDOWS) and overview.stars
     assert min(line.total for line in overview.windows) < 100
+
+
+# ---- reading without re-reading ---------------------------------------------------------------------------
+
+
+async def test_a_read_with_no_source_changed_leaves_the_ledger_alone_and_a_change_is_seen(
+    world: World,
+) -> None:
+    window = world.windows[1].id
+
+    async def read():
+        return await scores.subject_month(hall_id=world.town.id, month=NOVEMBER, now=NOW, window_id=window)
+
+    async def mark() -> dt.datetime:
+        row = (
+            await LedgerSync.select(LedgerSync.synced_at)
+            .where((LedgerSync.hall == world.town.id) & (LedgerSync.month == NOVEMBER))
+            .first()
+        )
+        return row["synced_at"]
+
+    assert (await read()).findings == []
+    # As if the last sync and the verdicts were an hour old.
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    await LedgerSync.update({LedgerSync.synced_at: an_hour_ago}).where(LedgerSync.hall == world.town.id)
+    await Verdict.update({Verdict.computed_at: an_hour_ago - dt.timedelta(hours=1)}).where(
+        Verdict.hall == world.town.id
+    )
+    await read()
+    assert abs(await mark() - an_hour_ago) < dt.timedelta(seconds=1)  # nothing was read again
+
+    await press(world, window, at("2026-11-17", "10:00:00"), Level.DISSATISFIED)
+    assert [f.rule for f in (await read()).findings] == ["dissatisfied"]
+    assert await mark() > an_hour_ago

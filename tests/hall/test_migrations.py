@@ -64,6 +64,7 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "quarter_publication_once",
         "self_assessment_once",
         "finding_window_day",
+        "ledger_sync_once",
     } <= set(schema["indexes"])
     assert {
         "hall",
@@ -87,4 +88,5 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "self_assessment",
         "quarter_publication",
         "quarter_result",
+        "ledger_sync",
     } <= set(schema["tables"])
