@@ -382,7 +382,8 @@ async def sign_off(
     month = month_of(month)
     if month_end(month) >= now.date():
         raise Conflict("{year}年{month}月尚未结束，不能签发", year=month.year, month=month.month)
-    await bring_up_to_date(hall_id=hall_id, months=[month], now=now)
+    # In full, whatever the change marks say: what is signed is frozen.
+    await bring_up_to_date(hall_id=hall_id, months=[month], now=now, always=True)
     settings_on = await setting_values_by_day(hall_id=hall_id)
     async with db.transaction():
         await db.lock(findings.LEDGER_LOCK, hall_id)
