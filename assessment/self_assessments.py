@@ -10,6 +10,7 @@ from typing import Any
 from assessment.catalogue import Category
 from assessment.findings import LEDGER_LOCK, check_not_signed
 from assessment.schemas import SelfAssessmentRead, SelfAssessmentWrite
+from assessment.scoring import FULL_MARKS
 from assessment.tables import SelfAssessment
 from attendance.months import month_of, shift_month
 from hall import db
@@ -17,8 +18,6 @@ from hall.config import get_config
 from hall.errors import InvalidInput
 from hall.services import HallScope, get_window, list_windows
 from hall.settings import setting_values_by_day
-
-FULL_MARKS = 100
 
 
 def due_on(month: dt.date, due_day: int) -> dt.date:
