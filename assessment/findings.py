@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from piccolo.query.functions.aggregate import Max
+
 from assessment import attachments
 from assessment.catalogue import (
     ABSENT,
@@ -81,10 +83,23 @@ def signed_message(month: dt.date) -> Conflict:
 
 
 async def signed_months(*, hall_id: int, start: dt.date, end: dt.date) -> set[dt.date]:
-    rows = await MonthSignOff.select(MonthSignOff.month).where(
-        (MonthSignOff.hall == hall_id) & (MonthSignOff.month >= month_of(start)) & (MonthSignOff.month <= end)
-    )
-    return {row["month"] for row in rows}
+    return (await signed_months_of(hall_ids=[hall_id], start=start, end=end))[hall_id]
+
+
+async def signed_months_of(
+    *, hall_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, set[dt.date]]:
+    """The months signed off from start to end, of each of these halls."""
+    signed: dict[int, set[dt.date]] = {hall_id: set() for hall_id in hall_ids}
+    if signed:
+        rows = await MonthSignOff.select(MonthSignOff.hall, MonthSignOff.month).where(
+            db.any_of(MonthSignOff.hall, signed)
+            & (MonthSignOff.month >= month_of(start))
+            & (MonthSignOff.month <= end)
+        )
+        for row in rows:
+            signed[row["hall"]].add(row["month"])
+    return signed
 
 
 async def check_not_signed(*, hall_id: int, day: dt.date) -> None:
@@ -588,46 +603,89 @@ def _same(row: dict[str, Any], fact: Fact) -> bool:
     )
 
 
-async def _changed_since(hall_id: int, start: dt.date, end: dt.date, since: dt.datetime) -> bool:
-    """Whether anything an automatic finding of start..end rests on may have changed since:
-    a final verdict recomputed, a press received, a complaint upheld or withdrawn, a rule or
-    a cover assignment entered. (A cover assignment deleted leaves no trace: the nightly
-    sync, which does not ask, catches it.)"""
-    day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-    checks = (
-        Verdict.exists().where(
-            (Verdict.hall == hall_id)
-            & (Verdict.day >= start)
-            & (Verdict.day <= end)
-            & Verdict.final.eq(True)
-            & (Verdict.computed_at > since)
-        ),
-        Evaluation.exists().where(
-            (Evaluation.hall == hall_id)
-            & (Evaluation.pressed_at >= dt.datetime.combine(start, dt.time()))
-            & (Evaluation.pressed_at < day_after)
-            & (Evaluation.received_at > since)
-        ),
-        ComplaintFinding.exists().where(
-            (ComplaintFinding.hall == hall_id)
-            & (ComplaintFinding.day >= start)
-            & (ComplaintFinding.day <= end)
-            & ((ComplaintFinding.created_at > since) | (ComplaintFinding.withdrawn_at > since))
-        ),
-        ScoreRule.exists().where(ScoreRule.created_at > since),
-        CoverAssignment.exists().where(CoverAssignment.created_at > since),
-    )
-    for check in checks:
-        if await check:
-            return True
-    return False
+def _moment(value: Any) -> dt.datetime | None:
+    """An aggregate's timestamp: SQLite hands back text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
 
 
-async def sync_month(*, hall_id: int, month: dt.date, always: bool = False) -> tuple[int, int]:
+async def unsynced(*, hall_ids: Iterable[int], months: Iterable[dt.date]) -> set[tuple[int, dt.date]]:
+    """The (hall, month)s whose automatic findings may be out of step with their sources:
+    never synced, or something they rest on changed since the last sync: a final verdict
+    recomputed, a press received, a complaint upheld or withdrawn, a rule or a cover
+    assignment entered. (A cover assignment deleted leaves no trace: the nightly sync, which
+    does not ask, catches it.) A few queries a month, however many halls."""
+    hall_ids, months = list(hall_ids), sorted({month_of(month) for month in months})
+    if not hall_ids or not months:
+        return set()
+    marks = {
+        (row["hall"], row["month"]): _moment(row["synced_at"]) - SYNC_MARGIN
+        for row in await LedgerSync.select(LedgerSync.hall, LedgerSync.month, LedgerSync.synced_at).where(
+            db.any_of(LedgerSync.hall, hall_ids) & LedgerSync.month.is_in(months)
+        )
+    }
+    out = {(hall_id, month) for hall_id in hall_ids for month in months} - marks.keys()
+    if not marks:
+        return out
+    since = min(marks.values())
+    # Rules and cover assignments touch every hall's months.
+    everywhere = [
+        _moment(row["max"])
+        for table in (ScoreRule, CoverAssignment)
+        for row in await table.select(Max(table.created_at)).where(table.created_at > since)
+    ]
+    latest: dict[tuple[int, dt.date], list[dt.datetime | None]] = defaultdict(lambda: list(everywhere))
+    for month in months:
+        start, end = month, month_end(month)
+        day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+        changes = (
+            Verdict.select(Verdict.hall, Max(Verdict.computed_at))
+            .where(
+                db.any_of(Verdict.hall, hall_ids)
+                & (Verdict.day >= start)
+                & (Verdict.day <= end)
+                & Verdict.final.eq(True)
+                & (Verdict.computed_at > since)
+            )
+            .group_by(Verdict.hall),
+            Evaluation.select(Evaluation.hall, Max(Evaluation.received_at))
+            .where(
+                db.any_of(Evaluation.hall, hall_ids)
+                & (Evaluation.pressed_at >= dt.datetime.combine(start, dt.time()))
+                & (Evaluation.pressed_at < day_after)
+                & (Evaluation.received_at > since)
+            )
+            .group_by(Evaluation.hall),
+            ComplaintFinding.select(
+                ComplaintFinding.hall,
+                Max(ComplaintFinding.created_at),
+                Max(ComplaintFinding.withdrawn_at, alias="withdrawn"),
+            )
+            .where(
+                db.any_of(ComplaintFinding.hall, hall_ids)
+                & (ComplaintFinding.day >= start)
+                & (ComplaintFinding.day <= end)
+                & ((ComplaintFinding.created_at > since) | (ComplaintFinding.withdrawn_at > since))
+            )
+            .group_by(ComplaintFinding.hall),
+        )
+        for query in changes:
+            for row in await query:
+                latest[(row["hall"], month)] += [_moment(row["max"]), _moment(row.get("withdrawn"))]
+    for key, mark in marks.items():
+        if any(at is not None and at > mark for at in latest[key]):
+            out.add(key)
+    return out
+
+
+async def sync_month(*, hall_id: int, month: dt.date) -> tuple[int, int]:
     """Bring the month's automatic findings in step with their sources: a finding for each
     fact not yet in the ledger, a reversal for each finding whose fact is gone or changed.
-    Nothing for a signed-off month; nothing to read when no source changed since the last
-    sync, unless `always`. Returns (findings added, findings reversed)."""
+    Nothing for a signed-off month. Readers ask `unsynced` first, so as not to read the
+    sources of a month in which none changed. Returns (findings added, findings reversed)."""
     start, end = month_of(month), month_end(month)
     rules_on = await catalogue_by_day(hall_id=hall_id)
     now = dt.datetime.now(dt.UTC)
@@ -640,9 +698,6 @@ async def sync_month(*, hall_id: int, month: dt.date, always: bool = False) -> t
             .where((LedgerSync.hall == hall_id) & (LedgerSync.month == start))
             .first()
         )
-        if mark is not None and not always:
-            if not await _changed_since(hall_id, start, end, mark["synced_at"] - SYNC_MARGIN):
-                return 0, 0
         if mark is None:
             await LedgerSync.insert(LedgerSync(hall=hall_id, month=start, synced_at=now))
         else:

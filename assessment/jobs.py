@@ -19,6 +19,5 @@ async def sync_assessment_findings(ctx: dict[str, Any], *, local_now: dt.datetim
     now = local_now or get_config().local_now()
     month = month_of(now.date())
     halls = [row["id"] for row in await Hall.select(Hall.id)]
-    for hall_id in halls:
-        await bring_up_to_date(hall_id=hall_id, months=[shift_month(month, -1), month], now=now, always=True)
+    await bring_up_to_date(hall_ids=halls, months=[shift_month(month, -1), month], now=now, always=True)
     return len(halls)

@@ -17,10 +17,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from assessment.catalogue import Category
@@ -37,35 +37,44 @@ class Entry(NamedTuple):
     bonus: bool = False
 
 
-@dataclass(frozen=True)
-class CategoryScore:
+class CategoryScore(NamedTuple):
     category: Category
     cap: int
     deducted: int  # before the cap
     counted: int  # what the score loses: min(deducted, cap)
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
     categories: tuple[CategoryScore, ...]
     bonus: int  # after the bonus cap
     total: int
 
 
+# Looked up once: a county's quarter scores some 36,000 months of windows and people.
+CATEGORIES = tuple(Category)
+CAP_SETTINGS = tuple(category.cap_setting for category in CATEGORIES)
+
+
 def month_score(entries: Iterable[Entry], settings: Mapping[str, Any]) -> Score:
-    deducted = dict.fromkeys(Category, 0)
+    deducted = dict.fromkeys(CATEGORIES, 0)
     bonus = 0
     for entry in entries:
         if entry.bonus:
             bonus += entry.effect
         else:
             deducted[entry.category] -= entry.effect
-    categories = []
-    for category in Category:
-        cap = settings[category.cap_setting]
-        categories.append(CategoryScore(category, cap, deducted[category], min(deducted[category], cap)))
+    return score_of([deducted[category] for category in CATEGORIES], bonus, settings)
+
+
+def score_of(deducted: Sequence[int], bonus: int, settings: Mapping[str, Any]) -> Score:
+    """The score from the points deducted in each category (in `CATEGORIES` order) and the
+    bonus points, before the caps."""
+    categories = tuple(
+        CategoryScore(category, settings[cap_setting], points, min(points, settings[cap_setting]))
+        for category, cap_setting, points in zip(CATEGORIES, CAP_SETTINGS, deducted, strict=True)
+    )
     bonus = min(bonus, settings["bonus_cap"])
-    return Score(tuple(categories), bonus, FULL_MARKS - sum(c.counted for c in categories) + bonus)
+    return Score(categories, bonus, FULL_MARKS - sum(c.counted for c in categories) + bonus)
 
 
 def quarter_score(monthly: Sequence[int]) -> Fraction:
@@ -98,8 +107,11 @@ def grade(score: Fraction, *, upheld_complaints: int, settings: Mapping[str, Any
     return Grade.ORDINARY
 
 
+NOT_RATED = Fraction(-1)
+
+
 def _rate_key(rate: Fraction | None) -> Fraction:
-    return Fraction(-1) if rate is None else rate
+    return NOT_RATED if rate is None else rate
 
 
 T = TypeVar("T")
@@ -107,10 +119,10 @@ T = TypeVar("T")
 
 def _ranked(items: Iterable[T], key: Callable[[T], tuple]) -> list[tuple[int, T]]:
     """Items best first with their competition rank: equal keys share a rank."""
-    ordered = sorted(items, key=key)
+    ordered = sorted(((key(item), item) for item in items), key=itemgetter(0))
     ranked: list[tuple[int, T]] = []
-    for position, item in enumerate(ordered, start=1):
-        if ranked and key(ranked[-1][1]) == key(item):
+    for position, (item_key, item) in enumerate(ordered, start=1):
+        if position > 1 and ordered[position - 2][0] == item_key:
             ranked.append((ranked[-1][0], item))
         else:
             ranked.append((position, item))
@@ -134,12 +146,13 @@ class Candidate(NamedTuple):
     """A person in the running for a service star."""
 
     staff_id: int
-    score: Fraction
+    score: Fraction | int
     satisfaction: Fraction | None
     evaluations: int
 
 
 def stars(candidates: Iterable[Candidate]) -> list[Candidate]:
     """The month's service stars (several only on a full tie); none without candidates."""
-    ranked = _ranked(candidates, lambda c: (-c.score, -_rate_key(c.satisfaction), -c.evaluations))
-    return [candidate for rank, candidate in ranked if rank == 1]
+    keyed = [((-c.score, -_rate_key(c.satisfaction), -c.evaluations), c) for c in candidates]
+    best = min((key for key, _ in keyed), default=None)
+    return [candidate for key, candidate in keyed if key == best]

@@ -28,7 +28,7 @@ from attendance.schemas import (
 )
 from attendance.tables import AttendanceRequest, PendingDay, Punch, RequestKind, RequestStatus, Verdict
 from hall import db
-from hall.calendar import HallCalendar, hall_calendar
+from hall.calendar import HallCalendar, hall_calendar, hall_calendars
 from hall.services import HallScope, get_hall, get_staff
 from hall.settings import setting_values_by_day
 from hall.tables import CoverAssignment, Staff, StaffStatus, Window
@@ -295,16 +295,40 @@ async def ensure_current(
     """Bring stored verdicts up to date before they are read: past working days without final
     verdicts (the nightly job normally makes them) and today, which is never final.
     `calendar`: the hall's, covering start..end, when the caller has it already."""
+    await ensure_halls_current(
+        hall_ids=[hall_id],
+        start=start,
+        end=end,
+        now=now,
+        staff_ids=staff_ids,
+        calendars=None if calendar is None else {hall_id: calendar},
+    )
+
+
+async def ensure_halls_current(
+    *,
+    hall_ids: Iterable[int],
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    staff_ids: Iterable[int] | None = None,
+    calendars: dict[int, HallCalendar] | None = None,
+) -> None:
+    """`ensure_current` for several halls, their final days read in one query."""
+    hall_ids = list(hall_ids)
     staff_ids = None if staff_ids is None else list(staff_ids)
-    if await PendingDay.exists().where(PendingDay.hall == hall_id):
-        await settle_pending(now=now, hall_id=hall_id)
+    if not hall_ids:
+        return
+    pending = PendingDay.select(PendingDay.hall).where(db.any_of(PendingDay.hall, hall_ids)).distinct()
+    for row in await pending:
+        await settle_pending(now=now, hall_id=row["hall"])
     last = min(end, now.date())
     if start > last:
         return
     query = (
-        Verdict.select(Verdict.day)
+        Verdict.select(Verdict.hall, Verdict.day)
         .where(
-            (Verdict.hall == hall_id)
+            db.any_of(Verdict.hall, hall_ids)
             & (Verdict.day >= start)
             & (Verdict.day <= last)
             & Verdict.final.eq(True)
@@ -313,15 +337,22 @@ async def ensure_current(
     )
     if staff_ids is not None:
         query = query.where(_staff_filter(Verdict.staff, staff_ids))
-    final_days = {row["day"] for row in await query}
-    calendar = calendar or await hall_calendar(hall_id=hall_id, start=start, end=last)
-    stale = [day for day in calendar.working_days(start, last) if day not in final_days or day == now.date()]
-    if not stale:
-        return
-    closed = await months.closed_months(hall_id=hall_id, start=stale[0], end=stale[-1])
-    stale = [day for day in stale if months.month_of(day) not in closed]
-    if stale:
-        await recompute(hall_id=hall_id, start=stale[0], end=stale[-1], now=now, staff_ids=staff_ids)
+    final_days: dict[int, set[dt.date]] = defaultdict(set)
+    for row in await query:
+        final_days[row["hall"]].add(row["day"])
+    calendars = calendars or await hall_calendars(hall_ids=hall_ids, start=start, end=last)
+    for hall_id in hall_ids:
+        stale = [
+            day
+            for day in calendars[hall_id].working_days(start, last)
+            if day not in final_days[hall_id] or day == now.date()
+        ]
+        if not stale:
+            continue
+        closed = await months.closed_months(hall_id=hall_id, start=stale[0], end=stale[-1])
+        stale = [day for day in stale if months.month_of(day) not in closed]
+        if stale:
+            await recompute(hall_id=hall_id, start=stale[0], end=stale[-1], now=now, staff_ids=staff_ids)
 
 
 # ---- reading ---------------------------------------------------------------------------

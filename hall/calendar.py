@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -358,15 +358,26 @@ async def _entered_years(
 
 
 async def hall_calendar(*, hall_id: int, start: dt.date, end: dt.date) -> HallCalendar:
-    """The hall's working days from `start` to `end`: the entered years and the hall's
-    closures read in two or three queries, the rest computed."""
+    """The hall's working days from `start` to `end`."""
+    return (await hall_calendars(hall_ids=[hall_id], start=start, end=end))[hall_id]
+
+
+async def hall_calendars(*, hall_ids: Iterable[int], start: dt.date, end: dt.date) -> dict[int, HallCalendar]:
+    """The working days from `start` to `end` of each of these halls: the entered years and
+    the halls' closures read in two or three queries, the rest computed."""
+    hall_ids = list(hall_ids)
     _, entered = await _entered_years(start.year, end.year)
-    rows = await HallClosure.select(HallClosure.day, HallClosure.reason).where(
-        (HallClosure.hall == hall_id) & (HallClosure.day >= start) & (HallClosure.day <= end)
-    )
-    return build_calendar(
-        start=start, end=end, entered=entered, closures={row["day"]: row["reason"] for row in rows}
-    )
+    closures: dict[int, dict[dt.date, str]] = {hall_id: {} for hall_id in hall_ids}
+    if hall_ids:
+        rows = await HallClosure.select(HallClosure.hall, HallClosure.day, HallClosure.reason).where(
+            db.any_of(HallClosure.hall, hall_ids) & (HallClosure.day >= start) & (HallClosure.day <= end)
+        )
+        for row in rows:
+            closures[row["hall"]][row["day"]] = row["reason"]
+    return {
+        hall_id: build_calendar(start=start, end=end, entered=entered, closures=closures[hall_id])
+        for hall_id in hall_ids
+    }
 
 
 def _year_read(

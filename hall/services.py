@@ -8,6 +8,7 @@ a director cannot learn what another hall holds.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,19 @@ async def hall_scope(*, hall_id: int | None) -> HallScope:
 
 async def hall_chain(*, hall_id: int) -> list[int]:
     """The hall, its parent, its grandparent... up to the root."""
+    return (await hall_chains(hall_ids=[hall_id]))[hall_id]
+
+
+async def hall_chains(*, hall_ids: Iterable[int]) -> dict[int, list[int]]:
+    """`hall_chain` of each of these halls, read in one query."""
     parents = await _parents()
-    chain = [hall_id]
-    while (parent := parents.get(chain[-1])) is not None and parent not in chain:
-        chain.append(parent)
-    return chain
+    chains = {}
+    for hall_id in hall_ids:
+        chain = [hall_id]
+        while (parent := parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
+        chains[hall_id] = chain
+    return chains
 
 
 def _within(column: Column, scope: HallScope) -> Any:

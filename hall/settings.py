@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from hall import db
 from hall.errors import InvalidInput
-from hall.services import HallScope, get_hall, hall_chain
+from hall.services import HallScope, get_hall, hall_chain, hall_chains
 from hall.tables import HallSetting
 
 Kind = Literal["minutes", "count", "time", "month_day", "choice"]
@@ -211,8 +211,8 @@ def resolve(rows: Iterable[SettingRow], hall_chain: Sequence[int], on: dt.date) 
 # ---- services: the only functions here that touch the database ----------------------
 
 
-async def _rows(chain: list[int]) -> list[SettingRow]:
-    rows = await HallSetting.select().where(HallSetting.hall.is_in(chain)).output(load_json=True)
+async def _rows(hall_ids: list[int]) -> list[SettingRow]:
+    rows = await HallSetting.select().where(HallSetting.hall.is_in(hall_ids)).output(load_json=True)
     return [SettingRow(r["hall"], r["key"], r["value"]["value"], r["effective_from"], r["id"]) for r in rows]
 
 
@@ -225,14 +225,24 @@ async def settings_for_hall(*, hall_id: int, on: dt.date, scope: HallScope) -> d
 async def setting_values_by_day(*, hall_id: int) -> Callable[[dt.date], dict[str, Any]]:
     """The hall's setting values (key -> value) as a function of the day, read from the
     database once: for computing a month, whose days may fall either side of a change."""
-    chain = await hall_chain(hall_id=hall_id)
-    rows = await _rows(chain)
+    return (await setting_values_by_hall(hall_ids=[hall_id]))[hall_id]
 
-    @cache
-    def on(day: dt.date) -> dict[str, Any]:
-        return {key: setting.value for key, setting in resolve(rows, chain, day).items()}
 
-    return on
+async def setting_values_by_hall(
+    *, hall_ids: Iterable[int]
+) -> dict[int, Callable[[dt.date], dict[str, Any]]]:
+    """`setting_values_by_day` of each of these halls, read in two queries."""
+    chains = await hall_chains(hall_ids=hall_ids)
+    rows = await _rows(sorted({hall for chain in chains.values() for hall in chain}))
+
+    def values_of(chain: list[int]) -> Callable[[dt.date], dict[str, Any]]:
+        @cache
+        def on(day: dt.date) -> dict[str, Any]:
+            return {key: setting.value for key, setting in resolve(rows, chain, day).items()}
+
+        return on
+
+    return {hall_id: values_of(chain) for hall_id, chain in chains.items()}
 
 
 async def change_setting(

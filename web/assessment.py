@@ -173,7 +173,7 @@ async def month_ledger(
 ) -> list[FindingRead]:
     """A hall's month of findings, its automatic ones brought in step first."""
     await get_hall(hall_id=hall_id, scope=await scope_of(request))
-    await scores.bring_up_to_date(hall_id=hall_id, months=[month], now=local_now(request))
+    await scores.bring_up_to_date(hall_ids=[hall_id], months=[month], now=local_now(request))
     return await findings.list_findings(
         hall_id=hall_id, start=month, end=month_end(month), window_id=window_id, staff_id=staff_id
     )

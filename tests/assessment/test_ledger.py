@@ -419,3 +419,22 @@ async def test_a_read_with_no_source_changed_leaves_the_ledger_alone_and_a_chang
     await press(world, window, at("2026-11-17", "10:00:00"), Level.DISSATISFIED)
     assert [f.rule for f in (await read()).findings] == ["dissatisfied"]
     assert await mark() > an_hour_ago
+
+
+async def test_a_change_in_one_hall_marks_that_halls_month_only(world: World) -> None:
+    halls = [world.town.id, world.other_town.id]
+    assert await findings.unsynced(hall_ids=halls, months=[NOVEMBER]) == {
+        (world.town.id, NOVEMBER),
+        (world.other_town.id, NOVEMBER),
+    }  # never synced
+    await scores.bring_up_to_date(hall_ids=halls, months=[NOVEMBER], now=NOW)
+    # As if the sync and the verdicts were an hour old.
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    await LedgerSync.update({LedgerSync.synced_at: an_hour_ago}).where(LedgerSync.id > 0)
+    await Verdict.update({Verdict.computed_at: an_hour_ago - dt.timedelta(hours=1)}).where(Verdict.id > 0)
+    assert await findings.unsynced(hall_ids=halls, months=[NOVEMBER]) == set()
+
+    await press(world, world.windows[1].id, at("2026-11-17", "10:00:00"), Level.DISSATISFIED)
+    assert await findings.unsynced(hall_ids=halls, months=[NOVEMBER]) == {(world.town.id, NOVEMBER)}
+    await scores.bring_up_to_date(hall_ids=halls, months=[NOVEMBER], now=NOW)
+    assert await Finding.count().where(Finding.rule == "dissatisfied") == 1

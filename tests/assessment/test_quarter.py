@@ -309,6 +309,36 @@ async def test_publishing_needs_the_three_months_signed_off_and_then_freezes_the
         )
 
 
+async def test_a_countys_quarters_read_together_are_each_halls_own(quarter: World) -> None:
+    """The county's ranking reads every hall's quarter at once: nothing of one hall reaches
+    another's; a hall that has published is read as published, one that has not as its
+    ledger stands (赵丽 of the other town never punched: absent all quarter)."""
+    world = quarter
+    director = world.account_ids[Role.DIRECTOR]
+    for month in (JULY, AUGUST, SEPTEMBER):
+        await scores.sign_off(
+            hall_id=world.town.id, month=month, actor_id=director, now=AFTER_QUARTER, scope=None
+        )
+    await scores.publish_quarter(
+        hall_id=world.town.id,
+        quarter=JULY,
+        star_staff_id=None,
+        actor_id=director,
+        now=AFTER_QUARTER,
+        scope=None,
+    )
+    town, other = world.town.id, world.other_town.id
+    together = await scores.quarter_reports(hall_ids=[town, other], quarter=JULY, now=AFTER_QUARTER)
+    for hall_id in (town, other):
+        alone = await scores.quarter_report(hall_id=hall_id, quarter=JULY, now=AFTER_QUARTER, scope=None)
+        assert together[hall_id] == alone
+    assert together[town].published and not together[other].published
+    assert [line.window_name for line in together[town].lines] == ["不动产窗口", "民政窗口", "社保窗口"]
+    (line,) = together[other].lines
+    assert line.window_id == world.other_window.id and max(line.monthly) < 100
+    assert [star.staff_name for star in together[other].monthly_stars] == ["赵丽"] * 3
+
+
 # ---- recomputation ------------------------------------------------------------------------------
 
 

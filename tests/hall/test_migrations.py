@@ -65,6 +65,9 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "self_assessment_once",
         "finding_window_day",
         "ledger_sync_once",
+        "verdict_final_hall_day",
+        "verdict_computed_at",
+        "evaluation_received_at",
     } <= set(schema["indexes"])
     assert {
         "hall",
