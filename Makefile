@@ -10,7 +10,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test migrate demo worker lint install browser
+.PHONY: run test migrate demo worker lint install browser fonts
 
 # uv lives in its own small venv so that `uv sync` never removes it from the project's.
 $(UV):
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed fonts
 
 ## run: serve the app at http://$(HOST):$(PORT) (SQLite under var/ and the demo hall unless told otherwise)
 run: install
@@ -52,4 +52,18 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+# PDFs embed a Chinese TrueType font (hall/pdf.py) and the tests read them back with
+# poppler's pdftotext; install both where we may, else say what is missing.
+fonts:
+	@if [ -n "$$PDF_FONT" ] || ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1; then \
+		command -v pdftotext >/dev/null && exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -qq fonts-wqy-zenhei poppler-utils >/dev/null 2>&1 || \
+		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei poppler-utils >/dev/null)) \
+		|| { echo "Could not install fonts-wqy-zenhei and poppler-utils: PDFs need a Chinese TrueType font"; exit 1; }; \
+	else \
+		echo "PDFs need a Chinese TrueType font and the tests need pdftotext:"; \
+		echo "  sudo apt-get install fonts-wqy-zenhei poppler-utils   (or set PDF_FONT to a .ttf/.ttc)"; exit 1; \
 	fi

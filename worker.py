@@ -21,6 +21,9 @@ from hall.config import get_config
 
 FUNCTIONS = [
     hall_jobs.purge_expired_tokens,
+    hall_jobs.make_document,
+    hall_jobs.generate_documents,
+    hall_jobs.generate_monthly_documents,
     attendance_jobs.finalize_attendance_days,
     attendance_jobs.recompute_attendance,
     attendance_jobs.rebuild_face_encodings,
@@ -32,6 +35,7 @@ FUNCTIONS = [
 
 CRON_JOBS = [
     cron(hall_jobs.purge_expired_tokens, minute={17}, second={0}),
+    cron(hall_jobs.generate_monthly_documents, day={1}, hour={6}, minute={30}, second={0}),
     cron(attendance_jobs.finalize_attendance_days, hour={0}, minute={10}, second={0}),
     cron(attendance_jobs.settle_pending_days, second={30}),
     cron(devices_jobs.sync_push_terminals, minute=set(range(3, 60, 10)), second={0}),

@@ -444,6 +444,14 @@ async def month_report(
     )
 
 
+async def month_sessions(*, hall_id: int, month: dt.date, now: dt.datetime) -> MonthReportRead:
+    """The monthly summary of a hall with every person's days and their sessions' verdicts,
+    but not their punches: what the exported month shows (attendance/export)."""
+    return await _month(
+        hall_id=hall_id, month=month, now=now, staff_ids=None, with_days=True, with_punches=False
+    )
+
+
 async def _month(
     *,
     hall_id: int,
@@ -452,9 +460,11 @@ async def _month(
     staff_ids: list[int] | None,
     with_days: bool,
     everyone: bool = False,
+    with_punches: bool = True,
 ) -> MonthReportRead:
     """`everyone`: keep people who had left before the month (a person's own page still
-    opens on a month they no longer worked); reports leave them out."""
+    opens on a month they no longer worked); reports leave them out. `with_punches`: each
+    day's punches too, when `with_days`."""
     start = months.month_of(month)
     end = months.month_end(start)
     calendar = await hall_calendar(hall_id=hall_id, start=start, end=end)
@@ -506,7 +516,7 @@ async def _month(
         by_person[row["staff"]].append(row)
     trips = await _trips(staff_ids=ids, start=start, end=end)
     punches_by: dict[tuple[int, dt.date], list[PunchRead]] = defaultdict(list)
-    if with_days:
+    if with_days and with_punches:
         for punch in await _punch_reads(staff_ids=ids, start=start, end=end):
             punches_by[punch.staff_id, punch.punched_at.date()].append(punch)
     last_counted = min(end, now.date())

@@ -188,3 +188,53 @@ class HallClosure(Table):
     reason = Varchar(length=200)
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
+
+
+class DocumentKind(StrEnum):
+    ATTENDANCE_MONTH = "attendance_month"  # 月度考勤汇总
+    QUARTER_RANKING = "quarter_ranking"  # 季度窗口考核排名
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    PAGE = "page"
+    COMMAND = "command"
+
+
+class GeneratedFile(Table):
+    """A document made (月度考勤表, 季度排名公示), kept with when and at whose request; the
+    file lies under the media folder. One per hall, kind, period, format and content
+    (`fingerprint`, of the data shown): making it again from the same data finds this one.
+    Unique by an index in the migration."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=24, choices=DocumentKind)
+    period = Date()
+    format = Varchar(length=8)
+    draft = Boolean(default=False)
+    fingerprint = Varchar(length=64)
+    filename = Varchar(length=200)
+    path = Varchar(length=300)  # under the media folder
+    size = Integer()
+    trigger = Varchar(length=12, choices=Trigger)
+    generated_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    generated_at = Timestamptz()
+
+
+class DocumentJob(Table):
+    """A document being made at someone's request, with its progress for the page that
+    waits on it; `document` once made."""
+
+    id = Serial(primary_key=True)
+    hall = ForeignKey(references=Hall, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=24, choices=DocumentKind)
+    period = Date()  # the month's or the quarter's first day
+    format = Varchar(length=8)
+    state = Varchar(length=12, default="queued")  # queued, running, done, failed
+    done = Integer(default=0)
+    total = Integer(default=0)
+    error = Text(default="")
+    document = ForeignKey(references=GeneratedFile, null=True, on_delete=OnDelete.set_null)
+    requested_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    requested_at = Timestamptz()

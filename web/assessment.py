@@ -9,7 +9,6 @@ Window staff see their own window's month and their own; the office sees its hal
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from litestar.exceptions import SerializationException, ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.response import File
 
-from assessment import findings, rule_settings, scores, self_assessments
+from assessment import findings, ranking, rule_settings, scores, self_assessments
 from assessment.attachments import Upload
 from assessment.schemas import (
     FindingCreate,
@@ -40,10 +39,11 @@ from hall.errors import InvalidInput, NotAllowed
 from hall.roles import MANAGERS, OFFICE, Role
 from hall.schemas import StaffRead, WindowRead
 from hall.services import get_hall, get_staff, get_window
+from hall.tables import DocumentKind
 from web.attendance import OptionalDate, OptionalInt, OptionalText, hall_of, own_staff, parse_month
 from web.complaints_public import limits
 from web.guards import allow
-from web.pages import config, local_now, principal, scope_of
+from web.pages import config, local_now, make_documents, principal, scope_of
 
 # Who enters spot-check findings (督查录入): the inspectors and the director.
 INSPECTION = MANAGERS | {Role.INSPECTOR}
@@ -53,17 +53,11 @@ SUBJECT_READERS = OFFICE | {Role.STAFF}
 FILERS = MANAGERS | {Role.STAFF}
 PHOTO = "photo"
 RULE = "rule"
-QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 
 
 def parse_quarter(text: str | None, today: dt.date) -> dt.date:
     """ "2026-Q3" -> 2026-07-01; the current quarter when absent."""
-    if not text:
-        return scores.quarter_of(today)
-    found = QUARTER.match(text.strip())
-    if found is None:
-        raise InvalidInput.single("quarter", "季度", "格式不正确，应为 YYYY-Qn，如 2026-Q3")
-    return dt.date(int(found.group(1)), (int(found.group(2)) - 1) * 3 + 1, 1)
+    return ranking.quarter_from_label(text) if text else scores.quarter_of(today)
 
 
 def month_text(month: dt.date) -> str:
@@ -224,7 +218,7 @@ async def change_hall_rule(request: Request, hall_id: int, data: RuleWrite) -> R
 async def publish_quarter(
     request: Request, hall_id: int, quarter: dt.date, star_staff_id: int | None
 ) -> QuarterRead:
-    return await scores.publish_quarter(
+    published = await scores.publish_quarter(
         hall_id=hall_id,
         quarter=quarter,
         star_staff_id=star_staff_id,
@@ -232,6 +226,8 @@ async def publish_quarter(
         now=local_now(request),
         scope=await scope_of(request),
     )
+    await make_documents(request, hall_id, DocumentKind.QUARTER_RANKING, published.quarter)
+    return published
 
 
 # ---- the API --------------------------------------------------------------------------------------------

@@ -29,8 +29,9 @@ from hall.accounts import Principal
 from hall.errors import InvalidInput, NotFound
 from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, REQUESTERS, Role
 from hall.services import HallScope, get_window
+from hall.tables import DocumentKind
 from web.guards import allow
-from web.pages import config, local_now, principal, scope_of
+from web.pages import config, local_now, make_documents, principal, scope_of
 
 OptionalInt = Annotated[int | None, QueryParameter(required=False)]
 OptionalText = Annotated[str | None, QueryParameter(required=False)]
@@ -45,6 +46,19 @@ def parse_month(text: str | None, today: dt.date) -> dt.date:
         return dt.datetime.strptime(text.strip(), "%Y-%m").date()
     except ValueError:
         raise InvalidInput.single("month", "月份", "格式不正确，应为 YYYY-MM") from None
+
+
+async def close_month(request: Request, hall_id: int, month: dt.date) -> MonthStateRead:
+    """Close a month, then make its final attendance summary (the draft of the 1st stays)."""
+    state = await months.close_month(
+        hall_id=hall_id,
+        month=month,
+        scope=await scope_of(request),
+        actor_id=principal(request).account_id,
+        now=local_now(request),
+    )
+    await make_documents(request, hall_id, DocumentKind.ATTENDANCE_MONTH, month)
+    return state
 
 
 def hall_of(user: Principal, hall_id: int | None) -> int:
@@ -263,14 +277,7 @@ class AttendanceApi(Controller):
         self, request: Request, hall_id: FromPath[int], data: JSONBody[MonthClose]
     ) -> MonthStateRead:
         """Close a finished month: its verdicts are made final and no longer change."""
-        now = local_now(request)
-        return await months.close_month(
-            hall_id=hall_id,
-            month=parse_month(data.month, now.date()),
-            scope=await scope_of(request),
-            actor_id=principal(request).account_id,
-            now=now,
-        )
+        return await close_month(request, hall_id, parse_month(data.month, local_now(request).date()))
 
     @post("/months/{hall_id:int}/reopen", opt=allow(MANAGERS), status_code=200)
     async def reopen_month(

@@ -39,6 +39,7 @@ from web.attendance import (
     OptionalInt,
     OptionalText,
     cancel,
+    close_month,
     decide,
     list_for,
     own_staff,
@@ -403,9 +404,7 @@ class AttendancePages(Controller):
         try:
             if close:
                 month = parse_month(MonthClose.model_validate(values).month, now.date())
-                await months.close_month(
-                    hall_id=hall_id, month=month, scope=scope, actor_id=actor_id, now=now
-                )
+                await close_month(request, hall_id, month)
             else:
                 data = MonthReopen.model_validate(values)
                 month = parse_month(data.month, now.date())

@@ -19,6 +19,7 @@ from hall.i18n import DEFAULT_LANGUAGE, LANGUAGES, render_message, translator
 from hall.roles import ATTENDANCE_OFFICE, BOARD_VIEWERS, MANAGERS, OFFICE, PEOPLE, REQUESTERS, Role
 from hall.schemas import HallRead
 from hall.services import HallScope, hall_scope, list_halls
+from hall.tables import DocumentKind
 
 LANGUAGE_COOKIE = "lang"
 KIOSK_PREFIX = "/kiosk"
@@ -50,6 +51,7 @@ NAVIGATION = (
     NavItem("/attendance/summary", "月度汇总", ATTENDANCE_OFFICE),
     NavItem("/attendance/requests", "请假补卡", REQUESTERS),
     NavItem("/attendance/months", "月度关账", ATTENDANCE_OFFICE),
+    NavItem("/documents", "报表下载", ATTENDANCE_OFFICE),
     NavItem("/attendance/faces", "人脸采集", ATTENDANCE_OFFICE),
     NavItem("/attendance/faces/attempts", "识别记录", ATTENDANCE_OFFICE),
     NavItem("/attendance/me", "我的考勤", frozenset({Role.STAFF})),
@@ -166,3 +168,11 @@ async def hall_choice(request: Request, hall_id: int | None) -> tuple[list[HallR
     if chosen is None:
         raise InvalidInput.single("hall_id", "中心", "请选择中心")
     return halls, chosen
+
+
+async def make_documents(request: Request, hall_id: int, kind: DocumentKind, period: dt.date) -> None:
+    """A month closed or a quarter published: its documents made in the background, every
+    format, kept for the documents page (made again from the same data, found, not doubled)."""
+    await request.app.state.jobs.enqueue(
+        "generate_documents", hall_id=hall_id, kind=kind.value, period=period
+    )

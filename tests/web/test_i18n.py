@@ -27,7 +27,19 @@ TEMPLATES = ROOT / "web" / "templates"
 # Han ideographs, CJK symbols and punctuation (、。《》…), full-width forms (（），：；！？).
 CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 # Demo data (names of people and halls) and the operator's console output are not UI text.
-NOT_UI = {"hall/demo.py", "hall/manage.py", "attendance/demo.py", "complaints/demo.py", "assessment/demo.py"}
+NOT_UI = {
+    "hall/demo.py",
+    "hall/manage.py",
+    "attendance/demo.py",
+    "complaints/demo.py",
+    "assessment/demo.py",
+    # The documents filed and posted (月度考勤汇总) are official Chinese papers, in whatever
+    # language the clerk reads the pages; so is the command line that makes them.
+    *(
+        f"attendance/export/{name}.py"
+        for name in ("__init__", "__main__", "content", "pdf", "reading", "spreadsheet")
+    ),
+}
 DOMAINS = ("hall", "web", "attendance", "assessment", "complaints", "devices")
 CONSOLE_CALLS = {"_announce"}
 
