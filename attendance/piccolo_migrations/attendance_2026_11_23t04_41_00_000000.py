@@ -5,8 +5,7 @@ Kept apart from the table migration because Piccolo runs a migration's raw SQL b
 table DDL. Plain SQL that SQLite and PostgreSQL both accept.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from hall.migration_indexes import index_migration
 
 ID = "2026-11-23T04:41:00:000000"
 VERSION = "1.38.0"
@@ -23,16 +22,4 @@ INDEXES = {
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="attendance", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await Table.raw(statement)
-
-    async def drop_indexes():
-        for name in INDEXES:
-            await Table.raw(f"DROP INDEX {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(migration_id=ID, app_name="attendance", description=DESCRIPTION, indexes=INDEXES)

@@ -2,8 +2,7 @@
 person's enrolment and of a hall's attempts of a day. Plain SQL that SQLite and PostgreSQL
 both accept (a partial index: terminals that send no key do not collide)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from hall.migration_indexes import index_migration
 
 ID = "2026-11-23T06:05:00:000000"
 VERSION = "1.38.0"
@@ -21,16 +20,4 @@ INDEXES = {
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="attendance", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await Table.raw(statement)
-
-    async def drop_indexes():
-        for name in INDEXES:
-            await Table.raw(f"DROP INDEX {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(migration_id=ID, app_name="attendance", description=DESCRIPTION, indexes=INDEXES)

@@ -4,23 +4,14 @@ Kept apart from the table migration because Piccolo runs a migration's raw SQL b
 table DDL. Plain SQL that SQLite and PostgreSQL both accept.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from hall.migration_indexes import index_migration
 
 ID = "2026-11-23T08:56:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Pending-day lookup index"
 
+INDEXES = {"pending_day_hall": "CREATE INDEX pending_day_hall ON pending_day (hall)"}
+
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="attendance", description=DESCRIPTION)
-
-    async def create_index():
-        await Table.raw("CREATE INDEX pending_day_hall ON pending_day (hall)")
-
-    async def drop_index():
-        await Table.raw("DROP INDEX pending_day_hall")
-
-    manager.add_raw(create_index)
-    manager.add_raw_backwards(drop_index)
-    return manager
+    return index_migration(migration_id=ID, app_name="attendance", description=DESCRIPTION, indexes=INDEXES)

@@ -6,8 +6,7 @@ Kept apart from the table migration because Piccolo runs a migration's raw SQL b
 table DDL. Plain SQL that SQLite and PostgreSQL both accept.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from hall.migration_indexes import index_migration
 
 ID = "2026-11-23T12:37:00:000000"
 VERSION = "1.38.0"
@@ -18,7 +17,7 @@ INDEXES = {
     "complaint_hall_state": "CREATE INDEX complaint_hall_state ON complaint (hall, state)",
     "complaint_hall_received": "CREATE INDEX complaint_hall_received ON complaint (hall, received_at)",
     "complaint_unit_complaint": "CREATE INDEX complaint_unit_complaint ON complaint_unit (complaint)",
-    "complaint_unit_window": "CREATE INDEX complaint_unit_window ON complaint_unit (\"window\")",
+    "complaint_unit_window": 'CREATE INDEX complaint_unit_window ON complaint_unit ("window")',
     "complaint_reminder_once": (
         "CREATE UNIQUE INDEX complaint_reminder_once ON complaint_reminder (complaint, target, kind, deadline)"
     ),
@@ -32,16 +31,4 @@ INDEXES = {
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="complaints", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await Table.raw(statement)
-
-    async def drop_indexes():
-        for name in INDEXES:
-            await Table.raw(f"DROP INDEX {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(migration_id=ID, app_name="complaints", description=DESCRIPTION, indexes=INDEXES)

@@ -2,8 +2,7 @@
 hall listed newest first. Kept apart from the table migration because Piccolo runs a
 migration's raw SQL before its table DDL."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from hall.migration_indexes import index_migration
 
 ID = "2026-11-23T20:45:00:000000"
 VERSION = "1.38.0"
@@ -18,16 +17,4 @@ INDEXES = {
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="hall", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await Table.raw(statement)
-
-    async def drop_indexes():
-        for name in INDEXES:
-            await Table.raw(f"DROP INDEX {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(migration_id=ID, app_name="hall", description=DESCRIPTION, indexes=INDEXES)
