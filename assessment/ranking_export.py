@@ -181,25 +181,17 @@ def _pdf(publication: Publication, now: dt.datetime, timezone: dt.tzinfo) -> byt
 
 def _xlsx(publication: Publication) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import PatternFill
 
-    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="E8E8E8")
+    from hall.spreadsheets import header, print_setup, widths
+
     excellent_fill = PatternFill("solid", fgColor="FDE9A9")
     months = publication.sections[0].report.months
 
     def sheet(worksheet, headers: list[tuple[str, int]]) -> None:
-        worksheet.append([header for header, _ in headers])
-        for column, (_, width) in enumerate(headers, start=1):
-            cell = worksheet.cell(row=1, column=column)
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-            worksheet.column_dimensions[cell.column_letter].width = width
-        worksheet.freeze_panes = "A2"
-        worksheet.print_title_rows = "1:1"
-        worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
-        worksheet.page_setup.orientation = worksheet.ORIENTATION_LANDSCAPE
-        worksheet.page_setup.fitToWidth, worksheet.page_setup.fitToHeight = 1, 0
-        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        header(worksheet, 1, [heading for heading, _ in headers])
+        widths(worksheet, [width for _, width in headers])
+        print_setup(worksheet, "1:1", "A2")
 
     def formats(worksheet, row: int, by_column: dict[int, str]) -> None:
         for column, number_format in by_column.items():

@@ -13,7 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -33,6 +33,7 @@ from attendance.export.content import (
     totals_row,
 )
 from attendance.rules import SESSION_LABELS, Session
+from hall.spreadsheets import BOLD, header, print_setup, widths
 
 SUMMARY_SHEET, GRID_SHEET, CORRECTIONS_SHEET = "汇总", "日明细", "更正与审批"
 GENERATED = "生成时间 {at:%Y-%m-%d %H:%M}"
@@ -47,13 +48,8 @@ IDENTITY_WIDTHS = (22, 18, 10, 10)
 MARK_WIDTH = 3.6
 CORRECTION_WIDTHS = (22, 10, 10, 10, 19, 11, 14, 30, 10, 14, 17)
 
-BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
-HEADER_FILL = PatternFill("solid", fgColor="E8E8E8")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-THIN = Side(style="thin", color="999999")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Faults stand out in the grid; leave and days off are shaded quietly.
 MARK_FILLS = (
     (FAULTS, "FCE4C4"),
@@ -81,32 +77,10 @@ def _heading_block(sheet: Worksheet, export: MonthExport, width: int, generated_
     sheet.cell(row=2, column=column, value=" ".join(export.notes()))
 
 
-def _header(sheet: Worksheet, row: int, headings: tuple[str, ...] | list[str], start: int = 1) -> None:
-    for column, heading in enumerate(headings, start=start):
-        cell = sheet.cell(row=row, column=column, value=heading)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEADER_FILL, CENTRE, BOX
-
-
-def _widths(sheet: Worksheet, widths: tuple[float, ...] | list[float]) -> None:
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-
-
-def _print_setup(sheet: Worksheet, title_rows: str, frozen: str) -> None:
-    sheet.freeze_panes = frozen
-    sheet.print_title_rows = title_rows
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
 def _summary(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -> None:
     headings = (*IDENTITY_HEADINGS, *SUMMARY_HEADINGS)
     _heading_block(sheet, export, len(headings), generated_at)
-    _header(sheet, HEADER_ROW, headings)
+    header(sheet, HEADER_ROW, headings)
     for values in summary_rows(export):
         sheet.append(values)
     last = sheet.max_row
@@ -115,9 +89,9 @@ def _summary(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -
         cell.font, cell.fill = BOLD, TOTAL_FILL
     if last > HEADER_ROW:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headings))}{last}"
-    _widths(sheet, [*IDENTITY_WIDTHS, *(max(6.0, len(heading) * 2.0 + 1) for heading in SUMMARY_HEADINGS)])
+    widths(sheet, [*IDENTITY_WIDTHS, *(max(6.0, len(heading) * 2.0 + 1) for heading in SUMMARY_HEADINGS)])
     sheet.row_dimensions[HEADER_ROW].height = 30
-    _print_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"E{HEADER_ROW + 1}")
+    print_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"E{HEADER_ROW + 1}")
 
 
 def _grid(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -> None:
@@ -126,18 +100,18 @@ def _grid(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -> N
     width = len(IDENTITY_HEADINGS) + 2 * len(export.days)
     _heading_block(sheet, export, width, generated_at)
     sessions_row = HEADER_ROW + 1
-    _header(sheet, HEADER_ROW, IDENTITY_HEADINGS)
-    _header(sheet, sessions_row, ["", "", "", ""])
+    header(sheet, HEADER_ROW, IDENTITY_HEADINGS)
+    header(sheet, sessions_row, ["", "", "", ""])
     for column in range(1, first_mark):
         sheet.merge_cells(start_row=HEADER_ROW, start_column=column, end_row=sessions_row, end_column=column)
     for index, day in enumerate(export.days):
         column = first_mark + 2 * index
-        _header(sheet, HEADER_ROW, [day, ""], start=column)
+        header(sheet, HEADER_ROW, [day, ""], start=column)
         sheet.cell(row=HEADER_ROW, column=column).number_format = GRID_DATE
         sheet.merge_cells(
             start_row=HEADER_ROW, start_column=column, end_row=HEADER_ROW, end_column=column + 1
         )
-        _header(
+        header(
             sheet, sessions_row, [SESSION_LABELS[Session.MORNING], SESSION_LABELS[Session.AFTERNOON]], column
         )
     for hall in export.halls:
@@ -158,13 +132,13 @@ def _grid(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -> N
     for mark, meaning in LEGEND:
         sheet.append([mark, meaning])
     sheet.append([LEGEND_NOTE])
-    _widths(sheet, [*IDENTITY_WIDTHS, *([MARK_WIDTH] * (2 * len(export.days)))])
-    _print_setup(sheet, f"{HEADER_ROW}:{sessions_row}", f"{get_column_letter(first_mark)}{sessions_row + 1}")
+    widths(sheet, [*IDENTITY_WIDTHS, *([MARK_WIDTH] * (2 * len(export.days)))])
+    print_setup(sheet, f"{HEADER_ROW}:{sessions_row}", f"{get_column_letter(first_mark)}{sessions_row + 1}")
 
 
 def _corrections(sheet: Worksheet, export: MonthExport, generated_at: dt.datetime) -> None:
     _heading_block(sheet, export, len(CORRECTION_HEADINGS), generated_at)
-    _header(sheet, HEADER_ROW, CORRECTION_HEADINGS)
+    header(sheet, HEADER_ROW, CORRECTION_HEADINGS)
     for hall in export.halls:
         for item in hall.corrections:
             sheet.append(
@@ -190,8 +164,8 @@ def _corrections(sheet: Worksheet, export: MonthExport, generated_at: dt.datetim
             sheet.cell(row=row, column=11).number_format = DATE_TIME
     if sheet.max_row == HEADER_ROW:
         sheet.append([NO_CORRECTIONS])
-    _widths(sheet, CORRECTION_WIDTHS)
-    _print_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"A{HEADER_ROW + 1}")
+    widths(sheet, CORRECTION_WIDTHS)
+    print_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}", f"A{HEADER_ROW + 1}")
 
 
 def workbook(export: MonthExport, generated_at: dt.datetime) -> bytes:

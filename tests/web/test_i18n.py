@@ -35,6 +35,8 @@ NOT_UI = {
     "assessment/demo.py",
     # The documents filed and posted (月度考勤汇总) are official Chinese papers, in whatever
     # language the clerk reads the pages; so is the command line that makes them.
+    "hall/documents_cli.py",
+    "hall/spreadsheets.py",
     *(
         f"attendance/export/{name}.py"
         for name in ("__init__", "__main__", "content", "pdf", "reading", "spreadsheet")
