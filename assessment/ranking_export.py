@@ -9,7 +9,6 @@ each, each from a new page.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import datetime as dt
@@ -21,17 +20,17 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from assessment import scores
-from assessment.ranking import Publication, published_quarter, quarter_from_label, quarter_period
+from assessment.ranking import Publication, Section, published_quarter, quarter_period
 from assessment.schemas import QuarterRead
 from assessment.scoring import Grade
-from hall import db
+from hall import documents_cli
 from hall.config import get_config
 from hall.documents import Export, Format, Progress, fingerprint
-from hall.errors import DomainError, InvalidInput, NotFound
-from hall.pdf import FONT_FAMILY, FontMissing, font_path, render_pdf
+from hall.errors import InvalidInput
+from hall.pdf import FONT_FAMILY, bind, font_path, lay_out, render_pdf
 from hall.photos import ImageRefused, probe
-from hall.services import HallScope, list_halls
+from hall.services import HallScope
+from hall.tables import DocumentKind
 
 PDF_TEMPLATES = Path(__file__).parent / "pdf_templates"
 TITLE = "{period}窗口考核排名公示"
@@ -47,8 +46,6 @@ PHOTO_PIXELS = (190, 253)
 PHOTO_MAX_PIXELS = 40_000_000
 # The bar chart, in points: the page's width, a row per window, room for the names.
 CHART_WIDTH, CHART_ROW, CHART_LABELS = 520, 15, 110
-STEPS = 3  # read, laid out, written
-WRITTEN = "已生成 {path}（{size} 字节）"
 
 
 # ---- the PDF ------------------------------------------------------------------------------------
@@ -144,36 +141,65 @@ def _when(moment: dt.datetime | None, timezone: dt.tzinfo) -> str:
     return moment.astimezone(timezone).strftime("%Y-%m-%d") if moment else ""
 
 
-def _pdf(publication: Publication, now: dt.datetime, timezone: dt.tzinfo) -> bytes:
-    period = quarter_period(publication.quarter)
-    files = {staff_id: path for section in publication.sections for staff_id, path in section.photos.items()}
-    photos = {staff_id: photo for staff_id, path in files.items() if (photo := _printed(path)) is not None}
-    initials = {
-        star.staff_name[:1]: _initial(star.staff_name[:1])
-        for section in publication.sections
-        for star in section.stars
-        if star.staff_id not in photos
+@dataclass(frozen=True)
+class Page:
+    """One hall's section of the document, laid out on its own (in a worker process): the
+    county's halls side by side, each from a new page and numbered on its own."""
+
+    section: Section
+    hall_id: int  # the document's hall: its own section needs no heading
+    hall_name: str
+    title: str
+    generated_at: str
+    published_on: str
+    unpublished: list[str]  # named on the first page only
+
+
+def render_page(page: Page) -> bytes:
+    stars = {star.staff_id: star.staff_name[:1] for star in page.section.stars}
+    photos = {
+        staff_id: photo
+        for staff_id, path in page.section.photos.items()
+        if (photo := _printed(path)) is not None
     }
+    report = page.section.report
     return render_pdf(
         [PDF_TEMPLATES],
         "ranking.html",
-        title=TITLE.format(period=period),
-        hall_name=publication.hall.name,
+        title=page.title,
+        hall_name=page.hall_name,
         period=None,
-        generated_at=now.strftime("%Y-%m-%d %H:%M"),
+        generated_at=page.generated_at,
         draft=False,
         landscape=False,
         signers=[],
-        sections=publication.sections,
-        hall_id=publication.hall.id,
-        unpublished=publication.unpublished,
-        published_on={s.report.hall_id: _when(s.report.published_at, timezone) for s in publication.sections},
+        section=page.section,
+        heading=report.hall_id != page.hall_id,
+        unpublished=page.unpublished,
+        published_on=page.published_on,
         photos=photos,
-        initials=initials,
-        charts={section.report.hall_id: _chart(section.report) for section in publication.sections},
+        initials={
+            initial: _initial(initial) for staff_id, initial in stars.items() if staff_id not in photos
+        },
+        chart=_chart(report),
         chart_width=CHART_WIDTH,
         grades=Grade,
     )
+
+
+def _pages(publication: Publication, now: dt.datetime, timezone: dt.tzinfo) -> list[Page]:
+    return [
+        Page(
+            section,
+            publication.hall.id,
+            publication.hall.name,
+            TITLE.format(period=quarter_period(publication.quarter)),
+            now.strftime("%Y-%m-%d %H:%M"),
+            _when(section.report.published_at, timezone),
+            publication.unpublished if index == 0 else [],
+        )
+        for index, section in enumerate(publication.sections)
+    ]
 
 
 # ---- the XLSX -----------------------------------------------------------------------------------
@@ -287,98 +313,44 @@ async def export_ranking(
     media_dir = media_dir or config.media_dir
     timezone = timezone or config.timezone
     advance = progress or (lambda done, total: None)
-    advance(0, STEPS)
     publication = await published_quarter(
         hall_id=hall_id, quarter=quarter, now=now, media_dir=media_dir, scope=scope
     )
-    advance(1, STEPS)
     shown = {
         "sections": [section.shown() for section in publication.sections],
         "unpublished": publication.unpublished,
     }
-    advance(2, STEPS)
+    # Read, then each hall laid out (the PDF) or all at once (the XLSX).
+    total = 1 + (len(publication.sections) if format == Format.PDF else 1)
+    advance(1, total)
     if format == Format.PDF:
-        content = await asyncio.to_thread(_pdf, publication, now, timezone)
+        pages = _pages(publication, now, timezone)
+        rendered = await lay_out(render_page, pages, lambda done: advance(1 + done, total))
+        content = bind(
+            [(page.section.report.hall_name, part) for page, part in zip(pages, rendered, strict=True)]
+        )
     elif format == Format.XLSX:
         content = await asyncio.to_thread(_xlsx, publication)
     else:
         raise InvalidInput.single("format", "格式", "只能导出 PDF 或 XLSX")
-    advance(STEPS, STEPS)
+    advance(total, total)
     filename = FILENAME.format(
         hall=publication.hall.name, period=quarter_period(publication.quarter), extension=format.value
     )
     return Export(content, filename, format, fingerprint({"format": format.value, **shown}))
 
 
-# ---- the command line ---------------------------------------------------------------------------
-
-
-async def _hall_id(text: str) -> int:
-    wanted = text.strip()
-    for hall in await list_halls(scope=None):
-        if hall.code == wanted or str(hall.id) == wanted:
-            return hall.id
-    raise NotFound("没有找到编号为 {id} 的中心", id=wanted)
-
-
-def _message(error: DomainError) -> str:
-    if isinstance(error, InvalidInput):
-        return "；".join(f"{item.label}：{item.message.format(**item.params)}" for item in error.errors)
-    return str(error)
-
-
-async def _command(arguments: argparse.Namespace) -> Export:
-    from rich.console import Console
-    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as ProgressBar
-
-    config = get_config()
-    quarter = quarter_from_label(arguments.quarter)
-    await db.start(config.database)
-    try:
-        hall_id = await _hall_id(arguments.hall)
-        with ProgressBar(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(scores.quarter_label(quarter), total=STEPS)
-            return await export_ranking(
-                hall_id=hall_id,
-                quarter=quarter,
-                format=Format(arguments.format),
-                now=config.local_now(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    finally:
-        await db.stop()
+# ---- the command line (hall/documents_cli.py) ---------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    return documents_cli.main(
+        DocumentKind.QUARTER_RANKING,
         prog="python -m assessment.ranking_export",
-        description="The published quarterly window ranking of a hall (and the halls below it).",
+        description="导出中心（县级中心连同下级中心）已公示的季度窗口考核排名。",
+        period_help="季度，如 2026-Q3",
+        argv=argv,
     )
-    parser.add_argument("--hall", required=True, help="the hall's code or id")
-    parser.add_argument("--quarter", required=True, help="e.g. 2026-Q3")
-    parser.add_argument("--format", choices=[Format.PDF.value, Format.XLSX.value], default=Format.PDF.value)
-    parser.add_argument("-o", "--output", type=Path, help="the file to write (default: its own name, here)")
-    arguments = parser.parse_args(argv)
-    try:
-        export = asyncio.run(_command(arguments))
-    except DomainError as error:
-        print("错误：" + _message(error), file=sys.stderr)
-        return 2
-    except FontMissing as error:
-        print(error, file=sys.stderr)
-        return 1
-    target = arguments.output or Path(export.filename)
-    target.write_bytes(export.content)
-    print(WRITTEN.format(path=target, size=len(export.content)))
-    return 0
 
 
 if __name__ == "__main__":

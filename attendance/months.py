@@ -20,6 +20,14 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def month_from_label(text: str) -> dt.date:
+    """ "2026-10" -> 2026-10-01."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise InvalidInput.single("month", "月份", "格式不正确，应为 YYYY-MM") from None
+
+
 def shift_month(month: dt.date, by: int) -> dt.date:
     """The first day of the month `by` months after (or before) `month`'s."""
     index = month.year * 12 + month.month - 1 + by

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from hall import db
 from hall.config import get_config
-from hall.errors import DomainError, InvalidInput, NotFound
+from hall.errors import DomainError, InvalidInput, NotFound, describe
 from hall.services import HallScope, get_hall
 from hall.tables import DocumentJob, DocumentKind, GeneratedFile, Trigger, Window
 
@@ -70,11 +70,26 @@ def fingerprint(data: Any) -> str:
 
 # ---- making and keeping documents -------------------------------------------------------------
 
-# The builder of each kind, by import path: the domain packages build, this one keeps. Each
-# takes hall_id, its period under the keyword named here, format, now, scope and progress.
+
+@dataclass(frozen=True)
+class Builder:
+    """How a kind of document is made, by import paths ("module:function"): the domain
+    packages build, this one keeps. The function takes hall_id, the period under
+    `period_keyword`, format, now, scope and progress; `reader` reads a period as people
+    write it ("2026-10", "2026-Q3")."""
+
+    function: str
+    period_keyword: str
+    reader: str
+
+
 BUILDERS = {
-    DocumentKind.ATTENDANCE_MONTH: ("attendance.export", "export_month", "month"),
-    DocumentKind.QUARTER_RANKING: ("assessment.ranking_export", "export_ranking", "quarter"),
+    DocumentKind.ATTENDANCE_MONTH: Builder(
+        "attendance.export:export_month", "month", "attendance.months:month_from_label"
+    ),
+    DocumentKind.QUARTER_RANKING: Builder(
+        "assessment.ranking_export:export_ranking", "quarter", "assessment.ranking:quarter_from_label"
+    ),
 }
 FORMATS = {
     DocumentKind.ATTENDANCE_MONTH: (Format.XLSX, Format.PDF, Format.CSV),
@@ -210,9 +225,20 @@ async def keep(
     return _document_read(await _documents().where(key).first())
 
 
-def _builder(kind: DocumentKind) -> tuple[Callable[..., Awaitable[Export]], str]:
-    module, name, period_keyword = BUILDERS[kind]
-    return getattr(importlib.import_module(module), name), period_keyword
+def _imported(path: str) -> Any:
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def builder(kind: DocumentKind) -> tuple[Callable[..., Awaitable[Export]], str]:
+    """The function that makes the kind of document, and its period's keyword."""
+    return _imported(BUILDERS[kind].function), BUILDERS[kind].period_keyword
+
+
+def period_from_label(kind: DocumentKind, text: str) -> dt.date:
+    """ "2026-10" -> 2026-10-01 for a month's document, "2026-Q3" -> 2026-07-01 for a
+    quarter's; InvalidInput else."""
+    return _imported(BUILDERS[kind].reader)(text)
 
 
 async def generate(
@@ -228,7 +254,7 @@ async def generate(
     progress: Progress | None = None,
 ) -> DocumentRead:
     """Make a document and keep it (once per content)."""
-    build, period_keyword = _builder(kind)
+    build, period_keyword = builder(kind)
     export = await build(
         hall_id=hall_id, format=format, now=now, scope=scope, progress=progress, **{period_keyword: period}
     )
@@ -342,7 +368,7 @@ def _failure(error: Exception) -> str:
     """What the page says of a failed job: the product's own refusals are worded for the
     clerk; anything else is not shown as it is."""
     if isinstance(error, DomainError):
-        return str(error)
+        return describe(error)
     return "生成失败，请稍后重试或联系管理员"
 
 

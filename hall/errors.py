@@ -56,3 +56,11 @@ class InvalidInput(DomainError):
     @classmethod
     def single(cls, field: str, label: str, message: str, **params: object) -> InvalidInput:
         return cls([FieldError(field=field, label=label, message=message, params=params)])
+
+
+def describe(error: DomainError) -> str:
+    """The error in one line, for a console or a page that shows no form: an invalid
+    input's fields and what is wrong with each."""
+    if isinstance(error, InvalidInput):
+        return "；".join(f"{item.label}：{item.message.format(**item.params)}" for item in error.errors)
+    return str(error)

@@ -9,12 +9,15 @@ once, at the first document: `PDF_FONT` if set, else the Debian packages' usual 
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,6 +29,7 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 )
 BASE_TEMPLATES = Path(__file__).parent / "pdf_templates"
+Item = TypeVar("Item")
 
 
 class FontMissing(RuntimeError):
@@ -87,3 +91,42 @@ def render_pdf(folders: Iterable[Path], template: str, **context: Any) -> bytes:
     `base.html` here: A4, the font, a title block and page numbers."""
     html = _environment(tuple(folders)).get_template(template).render(font_family=FONT_FAMILY, **context)
     return html_to_pdf(html)
+
+
+async def lay_out(
+    render: Callable[[Item], bytes], items: Sequence[Item], advance: Callable[[int], None]
+) -> list[bytes]:
+    """`render` of each item, in worker processes when there are several: xhtml2pdf spends
+    about a millisecond on every table cell, and a county's document has tens of thousands.
+    `render` is a module's function (a worker imports it); `advance(n)` after the n-th."""
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        rendered = []
+        for index, item in enumerate(items, start=1):
+            rendered.append(await asyncio.to_thread(render, item))
+            advance(index)
+        return rendered
+    loop = asyncio.get_running_loop()
+    # Spawned, not forked: a fork copies the locks of this process's other threads (the
+    # database driver's, asyncio's), which a child may then wait on forever.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [loop.run_in_executor(pool, render, item) for item in items]
+        for index, finished in enumerate(asyncio.as_completed(futures), start=1):
+            await finished
+            advance(index)
+        return [future.result() for future in futures]
+
+
+def bind(parts: Sequence[tuple[str, bytes]]) -> bytes:
+    """One PDF of several, each part under its bookmark (its title)."""
+    if len(parts) == 1:
+        return parts[0][1]
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for outline, content in parts:
+        writer.append(io.BytesIO(content), outline_item=outline)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -40,12 +40,7 @@ OptionalDate = Annotated[dt.date | None, QueryParameter(required=False)]
 
 def parse_month(text: str | None, today: dt.date) -> dt.date:
     """ "2026-10" -> 2026-10-01; the current month when absent."""
-    if not text:
-        return today.replace(day=1)
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        raise InvalidInput.single("month", "月份", "格式不正确，应为 YYYY-MM") from None
+    return months.month_from_label(text) if text else today.replace(day=1)
 
 
 async def close_month(request: Request, hall_id: int, month: dt.date) -> MonthStateRead:

@@ -6,6 +6,7 @@ packages' (hall/documents.py says which)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -18,8 +19,6 @@ from hall.documents import DocumentJobRead, DocumentRead, Format
 from hall.errors import DomainError, InvalidInput
 from hall.roles import ATTENDANCE_OFFICE
 from hall.tables import DocumentKind
-from web.assessment import parse_quarter
-from web.attendance import parse_month
 from web.guards import allow
 from web.pages import config, form_values, hall_choice, local_now, principal, render, render_form, scope_of
 
@@ -35,18 +34,14 @@ class DocumentAsk(BaseModel):
     format: Format = Field(title="格式")
 
 
-def _period(kind: DocumentKind, text: str, today: dt.date) -> dt.date:
+def _period(kind: DocumentKind, text: str) -> dt.date:
+    """The form's period, whichever the kind's (a month, a quarter), its faults the field's."""
     if not text.strip():
         raise InvalidInput.single("period", "期间", "请填写期间")
-    if kind == DocumentKind.QUARTER_RANKING:
-        try:
-            return parse_quarter(text, today)
-        except InvalidInput:
-            raise InvalidInput.single("period", "期间", "格式不正确，应为 YYYY-Qn，如 2026-Q3") from None
     try:
-        return parse_month(text, today)
-    except InvalidInput:
-        raise InvalidInput.single("period", "期间", "格式不正确，应为 YYYY-MM，如 2026-10") from None
+        return documents.period_from_label(kind, text)
+    except InvalidInput as error:
+        raise InvalidInput([replace(item, field="period", label="期间") for item in error.errors]) from None
 
 
 async def ask(request: Request, data: DocumentAsk) -> DocumentJobRead:
@@ -54,7 +49,7 @@ async def ask(request: Request, data: DocumentAsk) -> DocumentJobRead:
     job = await documents.request_document(
         hall_id=data.hall_id,
         kind=data.kind,
-        period=_period(data.kind, data.period, local_now(request).date()),
+        period=_period(data.kind, data.period),
         format=data.format,
         actor_id=principal(request).account_id,
         scope=await scope_of(request),

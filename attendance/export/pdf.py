@@ -4,7 +4,7 @@ totals, its day grid and its corrections and approved requests, with a line for 
 line per hall, and binds each hall's part after it, each part numbered on its own.
 
 xhtml2pdf spends about a millisecond on every table cell, so the parts are made side by side
-in worker processes, and the day grid gives each person one line of marks rather than a cell
+(hall/pdf.py, `lay_out`), and the day grid gives each person one line of marks rather than a cell
 a session (a county of 2,000 people has up to 90,000 sessions a month). The marks, the separators
 and the day numbers are all full-width characters, so that the lines align as columns;
 an ideographic space would not do, xhtml2pdf narrows it to an ordinary one.
@@ -12,13 +12,8 @@ an ideographic space would not do, xhtml2pdf narrows it to an ordinary one.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import io
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +26,7 @@ from attendance.export.content import (
     SUMMARY_HEADINGS,
     MonthExport,
 )
-from hall.pdf import render_pdf
+from hall.pdf import bind, lay_out, render_pdf
 
 PDF_TEMPLATES = Path(__file__).resolve().parents[1] / "pdf_templates"
 SIGNERS = ("考勤员", "中心主任")
@@ -140,37 +135,8 @@ def parts(export: MonthExport, generated_at: dt.datetime) -> list[Part]:
     return [overview, *made]
 
 
-def _bind(rendered: list[tuple[str, bytes]]) -> bytes:
-    if len(rendered) == 1:
-        return rendered[0][1]
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for outline, content in rendered:
-        writer.append(io.BytesIO(content), outline_item=outline)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 async def document(export: MonthExport, generated_at: dt.datetime, advance: Callable[[int], None]) -> bytes:
     """The PDF; `advance(n)` after the n-th part is made."""
     made = parts(export, generated_at)
-    workers = min(len(made), os.cpu_count() or 1)
-    if workers <= 1:
-        rendered = []
-        for index, part in enumerate(made, start=1):
-            rendered.append(await asyncio.to_thread(render_part, part))
-            advance(index)
-    else:
-        loop = asyncio.get_running_loop()
-        # Spawned, not forked: a fork copies the locks of this process's other threads
-        # (the database driver's, asyncio's), which a child may then wait on forever.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [loop.run_in_executor(pool, render_part, part) for part in made]
-            for index, finished in enumerate(asyncio.as_completed(futures), start=1):
-                await finished
-                advance(index)
-            rendered = [future.result() for future in futures]
-    return _bind([(part.outline, content) for part, content in zip(made, rendered, strict=True)])
+    rendered = await lay_out(render_part, made, advance)
+    return bind([(part.outline, content) for part, content in zip(made, rendered, strict=True)])

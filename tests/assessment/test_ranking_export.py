@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from pypdf import PdfReader
 
 from assessment import ranking, ranking_export, scores
 from hall import services
@@ -118,7 +119,7 @@ async def test_the_pdf_shows_the_published_ranking_stars_and_bars(published: Wor
     assert made.filename == "青山镇便民服务中心-2026年第三季度窗口考核排名.pdf"
     assert made.content.startswith(b"%PDF") and made.content_type == "application/pdf"
     assert not made.draft
-    assert steps[0] == (0, 3) and steps[-1] == (3, 3)
+    assert steps == [(1, 2), (2, 2), (2, 2)]  # read; its one hall laid out; done
 
     text = pdf_text(made.content, tmp_path)
     assert "2026年第三季度窗口考核排名公示" in text
@@ -263,6 +264,11 @@ async def test_a_county_exports_each_published_hall_from_a_new_page(published: W
     )
     assert second > first
     assert "尚未公示" not in "".join(pages)
+    # Laid out apart and bound, each hall under its bookmark.
+    outline = [
+        item.title for item in PdfReader(io.BytesIO(made.content)).outline if not isinstance(item, list)
+    ]
+    assert outline == ["青山镇便民服务中心", "绿水镇便民服务中心"]
     workbook = load_workbook(io.BytesIO((await export(world, Format.XLSX, hall_id=world.county.id)).content))
     halls = [row[0] for row in workbook["排名"].iter_rows(min_row=2, values_only=True)]
     assert halls == ["青山镇便民服务中心"] * 3 + ["绿水镇便民服务中心"]
@@ -321,7 +327,7 @@ async def test_the_command_line_writes_the_file_or_says_why_not(published: World
     wrong = run_command("--hall", "town", "--quarter", "2026-Q5")
     assert (wrong.returncode, wrong.stderr.strip()) == (2, "错误：季度：格式不正确，应为 YYYY-Qn，如 2026-Q3")
     unknown = run_command("--hall", "nowhere", "--quarter", "2026-Q3")
-    assert (unknown.returncode, unknown.stderr.strip()) == (2, "错误：没有找到编号为 nowhere 的中心")
+    assert (unknown.returncode, unknown.stderr.strip()) == (2, "错误：没有找到编码或编号为 nowhere 的中心")
 
 
 def test_quarter_labels() -> None:

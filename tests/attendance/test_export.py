@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from attendance import months, punches, requests
 from attendance.export import export_month
@@ -458,6 +459,13 @@ async def test_a_county_pdf_opens_with_its_halls_totals_and_binds_each_halls_par
     assert _line(text, "合计", "4") == ["合计", "4", "72", "70", "2", "1", "1", "1", "1", "1", "2"]
     # Each part is numbered on its own, as each hall posts its own.
     assert text.count("第 1 页") == 3
+    assert [
+        item.title for item in PdfReader(io.BytesIO(made.content)).outline if not isinstance(item, list)
+    ] == [
+        "示范县政务服务中心",
+        TOWN,
+        OTHER_TOWN,
+    ]
     assert _first_page_drawn(made.content, tmp_path).stat().st_size > 0
 
 
