@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,29 +94,41 @@ def render_pdf(folders: Iterable[Path], template: str, **context: Any) -> bytes:
     return html_to_pdf(html)
 
 
+@cache
+def _workers() -> ProcessPoolExecutor:
+    """The layout processes, started at the first document of several parts and kept: each
+    spends seconds importing xhtml2pdf and registering the font before its first page."""
+    # Spawned, not forked: a fork copies the locks of this process's other threads (the
+    # database driver's, asyncio's), which a child may then wait on forever.
+    return ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_register_font,
+    )
+
+
 async def lay_out(
     render: Callable[[Item], bytes], items: Sequence[Item], advance: Callable[[int], None]
 ) -> list[bytes]:
     """`render` of each item, in worker processes when there are several: xhtml2pdf spends
     about a millisecond on every table cell, and a county's document has tens of thousands.
     `render` is a module's function (a worker imports it); `advance(n)` after the n-th."""
-    workers = min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
+    if len(items) <= 1 or (os.cpu_count() or 1) <= 1:
         rendered = []
         for index, item in enumerate(items, start=1):
             rendered.append(await asyncio.to_thread(render, item))
             advance(index)
         return rendered
     loop = asyncio.get_running_loop()
-    # Spawned, not forked: a fork copies the locks of this process's other threads (the
-    # database driver's, asyncio's), which a child may then wait on forever.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [loop.run_in_executor(pool, render, item) for item in items]
+    try:
+        futures = [loop.run_in_executor(_workers(), render, item) for item in items]
         for index, finished in enumerate(asyncio.as_completed(futures), start=1):
             await finished
             advance(index)
-        return [future.result() for future in futures]
+    except BrokenProcessPool:
+        _workers.cache_clear()  # a worker died (killed, out of memory): the next document starts afresh
+        raise
+    return [future.result() for future in futures]
 
 
 def bind(parts: Sequence[tuple[str, bytes]]) -> bytes:
