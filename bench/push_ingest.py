@@ -68,24 +68,17 @@ import io
 import math
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+from common import Server, database_url, on_server, postgres_cpu
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 TERMINALS = 20
 STAFF_PER_HALL = 139
@@ -97,19 +90,6 @@ TARGET_LINES_PER_SECOND = 20_000
 TARGET_RATIO = 0.25
 # ZKTeco verify codes in rough proportion: mostly fingerprint, some face, a few cards.
 VERIFY_CODES = [1] * 8 + [15] + [4]
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _database_url(name: str) -> str:
-    return urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-
-
-async def _server(statement: str) -> None:
-    connection = await asyncpg.connect(SERVER)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @dataclass
@@ -244,150 +224,6 @@ def _generate(terminals: list[Terminal], days: list[dt.date], lines: int, batch:
         _batches(terminal, lines // len(terminals), batch, rng)
 
 
-# ---- the server --------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _session_cpu(session: int) -> float:
-    """CPU seconds used so far by the live processes of a session (the server started with
-    start_new_session: the uvicorn supervisor, its workers and their helpers)."""
-    return _cpu(lambda fields: int(fields[3]) == session)
-
-
-def _postgres_cpu() -> float:
-    return _cpu(lambda fields: True, command="postgres")
-
-
-def _cpu(keep, command: str | None = None) -> float:
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            text = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        name, _, rest = text.partition(" (")[2].rpartition(")")
-        # After the command: state, ppid, pgrp, session, ..., utime (11th), stime (12th).
-        fields = rest.split()
-        if (command is None or name == command) and keep(fields):
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
-class Server:
-    """`uvicorn --factory web.app:create_app --workers N` in a session of its own, so that its
-    processes (workers, their face workers) are found, measured and stopped together."""
-
-    def __init__(self, url: str, workers: int, log_dir: Path, profile: Path | None = None) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / f"server-{workers}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REDIS_URL": REDIS,
-            "JOB_QUEUE": f"bench:push:{uuid.uuid4().hex[:8]}",
-            "MIGRATE_ON_START": "0",
-            "DEMO_DATA": "0",
-            "DATABASE_POOL": "1",
-            # Known, so that the first start prints no generated password.
-            "ADMIN_PASSWORD": uuid.uuid4().hex,
-        }
-        self.queue = env["JOB_QUEUE"]
-        python = str(ROOT / ".venv" / "bin" / "python")
-        # cProfile sees the main thread of one process: with one worker, uvicorn serves in it.
-        runner = [python, "-m", "cProfile", "-o", str(profile)] if profile else [python]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    *runner,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "web.app:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(workers),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def cpu(self) -> float:
-        return _session_cpu(self.process.pid)
-
-    async def ready(self, limit: float = 90) -> None:
-        """Until it answers HTTP at all (the answer to an unknown SN will do)."""
-        deadline = time.monotonic() + limit
-        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited:\n{self.log_tail()}")
-                try:
-                    await client.get("/iclock/ping")
-                    return
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-        raise RuntimeError(f"the server did not answer within {limit} s\n{self.log_tail()}")
-
-    async def idle(self, limit: float = 90) -> None:
-        """Until its processes (workers starting, face models loading) rest."""
-        deadline = time.monotonic() + limit
-        before = self.cpu()
-        while time.monotonic() < deadline:
-            await asyncio.sleep(1)
-            now = self.cpu()
-            if now - before < 0.05:
-                return
-            before = now
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # SIGINT: a graceful stop, which lets cProfile write its file.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        # The workers' face processes outlive a stopped worker: end what is left of the group.
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-
-    def log_tail(self) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
-
-
-async def _forget_queue(queue: str) -> None:
-    """The server's job queue keys in Redis (nothing should be queued; left clean anyway)."""
-    import redis.asyncio as redis
-
-    client = redis.from_url(REDIS)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{queue}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 # ---- the runs ----------------------------------------------------------------------------
 
 
@@ -483,7 +319,14 @@ async def _http_run(
     profile: Path | None,
 ) -> HttpRun:
     connection = await asyncpg.connect(url)
-    server = Server(url, workers, log_dir, profile if workers == 1 else None)
+    server = Server(
+        url,
+        workers,
+        log_dir,
+        redis=REDIS,
+        queue_prefix="bench:push",
+        profile=profile if workers == 1 else None,
+    )
     try:
         await _empty(connection)
         await server.ready()
@@ -496,11 +339,11 @@ async def _http_run(
                     )
         await server.idle()
         bodies = {terminal.serial: [_body(batch) for batch in terminal.batches] for terminal in terminals}
-        server_cpu, postgres_cpu = server.cpu(), _postgres_cpu()
+        server_cpu, database_cpu = server.cpu(), postgres_cpu()
         verdict_ids = await _verdict_ids(connection)
         seconds, answers = await _post_all(server.base, terminals, bodies)
         last_ok = time.perf_counter()
-        server_cpu, postgres_cpu = server.cpu() - server_cpu, _postgres_cpu() - postgres_cpu
+        server_cpu, database_cpu = server.cpu() - server_cpu, postgres_cpu() - database_cpu
         problems = []
         bad = [answer for answer in answers if answer[1:] != (200, f"OK: {BATCH}")]
         if bad or len(answers) != sum(len(terminal.batches) for terminal in terminals):
@@ -522,11 +365,11 @@ async def _http_run(
             problems.append(f"{verdicts} verdicts, expected {staff * len(days) * 2}")
         written = await _verdict_ids(connection) - verdict_ids
         return HttpRun(
-            workers, seconds, settle_seconds, verdicts, server_cpu, postgres_cpu, written, problems
+            workers, seconds, settle_seconds, verdicts, server_cpu, database_cpu, written, problems
         )
     finally:
         server.stop()
-        await _forget_queue(server.queue)
+        await server.forget_queue()
         await connection.close()
 
 
@@ -588,8 +431,8 @@ async def _floor(url: str, terminals: list[Terminal]) -> tuple[float, int]:
 
 async def _measure(workers: list[int], floor_repeat: int, profile: Path | None) -> int:
     name = f"bench_push_{uuid.uuid4().hex[:10]}"
-    await _server(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = database_url(name)
     os.environ.update({"DATABASE_URL": url, "DATABASE_POOL": "1", "DEMO_DATA": "0"})
     from hall import db
     from hall.config import get_config
@@ -666,7 +509,7 @@ async def _measure(workers: list[int], floor_repeat: int, profile: Path | None) 
             )
         return 1 if problems else 0
     finally:
-        await _server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
