@@ -10,7 +10,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test migrate demo worker lint install browser fonts
+.PHONY: run test migrate demo worker backup restore lint install browser fonts
 
 # uv lives in its own small venv so that `uv sync` never removes it from the project's.
 $(UV):
@@ -41,6 +41,15 @@ demo: install
 ## worker: the arq worker for background and scheduled jobs (needs REDIS_URL)
 worker: install
 	$(VENV)/bin/arq worker.WorkerSettings
+
+## backup: the database (SQLite online backup, or pg_dump) and the media folder, to DATA_DIR/backups/
+backup: install
+	$(VENV)/bin/python -m hall.backup backup
+
+## restore FILE=DATA_DIR/backups/hall-....sqlite|.dump: into an empty database (FORCE=1 to overwrite)
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup (.sqlite or .dump) [FORCE=1]"; exit 2; }
+	$(VENV)/bin/python -m hall.backup restore "$(FILE)" $(if $(FORCE),--force)
 
 lint: install
 	$(VENV)/bin/ruff check .

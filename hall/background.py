@@ -15,13 +15,19 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
+from arq.connections import ArqRedis
 from arq.cron import CronJob
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[..., Awaitable[Any]]
+
+# Redis unreachable, as opposed to a job refused: only then is a job kept to be sent again.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+CONNECT_SECONDS = 3
+RESEND_SECONDS = 3
 
 
 class JobQueue(Protocol):
@@ -31,20 +37,55 @@ class JobQueue(Protocol):
 
 
 class RedisJobQueue:
-    """Hands jobs to the arq workers (`make worker`)."""
+    """Hands jobs to the arq workers (`make worker`). Redis being down stops neither the
+    app's start nor a request: a job that could not be handed over is logged, kept and
+    handed over again every few seconds until Redis answers. Kept in this process only, so
+    what is due from the database's state (complaint reminders, pending days, the terminals'
+    users) is left to the workers' cron jobs, which find it there."""
 
     def __init__(self, pool: ArqRedis, queue_name: str) -> None:
         self._pool = pool
         self._queue_name = queue_name
+        self._unsent: list[tuple[str, dict[str, Any]]] = []
+        self._resender: asyncio.Task[None] | None = None
 
     @classmethod
     async def connect(cls, redis_url: str, queue_name: str) -> RedisJobQueue:
-        return cls(await create_pool(RedisSettings.from_dsn(redis_url)), queue_name)
+        # Not arq's create_pool: it pings, and fails the start when Redis is down. redis-py
+        # connects on first use, and again after Redis comes back.
+        return cls(ArqRedis.from_url(redis_url, socket_connect_timeout=CONNECT_SECONDS), queue_name)
 
     async def enqueue(self, name: str, **kwargs: Any) -> None:
+        try:
+            await self._send(name, kwargs)
+        except REDIS_DOWN as error:
+            log.warning("job %s not queued (%s): kept, to be queued when Redis answers", name, error)
+            self._unsent.append((name, kwargs))
+            if self._resender is None or self._resender.done():
+                self._resender = asyncio.create_task(self._resend())
+
+    async def _send(self, name: str, kwargs: dict[str, Any]) -> None:
         await self._pool.enqueue_job(name, _queue_name=self._queue_name, **kwargs)
 
+    async def _resend(self) -> None:
+        while self._unsent:
+            await asyncio.sleep(RESEND_SECONDS)
+            while self._unsent:
+                name, kwargs = self._unsent[0]
+                try:
+                    await self._send(name, kwargs)
+                except REDIS_DOWN:
+                    break
+                self._unsent.pop(0)
+                log.info("job %s queued after Redis came back", name)
+
     async def close(self) -> None:
+        if self._resender is not None:
+            self._resender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resender
+        for name, kwargs in self._unsent:
+            log.error("job %s %r was never queued: Redis did not answer before the app stopped", name, kwargs)
         await self._pool.aclose()
 
 
