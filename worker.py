@@ -60,3 +60,4 @@ class WorkerSettings:
     queue_name = get_config().queue_name
     timezone = get_config().timezone
     redis_settings = RedisSettings.from_dsn(get_config().redis_url or "redis://127.0.0.1:6379")
+    job_timeout = get_config().job_timeout_seconds

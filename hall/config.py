@@ -42,6 +42,10 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     redis_url: str | None = None
     queue_name: str = "hall:jobs"
+    # The longest a background job may run. A job whose worker died is redone by another
+    # this long (plus arq's 10 s) after it started; every job may run twice, so each is
+    # written to be redone.
+    job_timeout_seconds: int = 300
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     data_dir: Path = PROJECT_ROOT / "var"
     demo_data: bool = False
@@ -87,6 +91,7 @@ def load_config(environ: os._Environ[str] | dict[str, str] = os.environ) -> Conf
         ),
         redis_url=environ.get("REDIS_URL") or None,
         queue_name=environ.get("JOB_QUEUE") or "hall:jobs",
+        job_timeout_seconds=int(environ.get("JOB_TIMEOUT_SECONDS") or 300),
         timezone=ZoneInfo(environ.get("HALL_TIMEZONE", "Asia/Shanghai")),
         data_dir=data_dir,
         demo_data=_flag("DEMO_DATA", False),
