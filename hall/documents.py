@@ -315,6 +315,7 @@ async def job_state(*, job_id: int, scope: HallScope) -> DocumentJobRead:
 
 
 PROGRESS_EVERY = 0.5  # seconds between the progress a page sees
+TIMED_OUT = "生成超时，请稍后重试或联系管理员"
 
 
 async def run_job(*, job_id: int, now: dt.datetime) -> DocumentJobRead | None:
@@ -348,6 +349,13 @@ async def run_job(*, job_id: int, now: dt.datetime) -> DocumentJobRead | None:
             actor_id=job["requested_by"],
             progress=progress,
         )
+    except asyncio.CancelledError:
+        # arq cancels a job past its timeout and does not retry it: without this the page
+        # would wait on a job "running" for ever.
+        await DocumentJob.update({DocumentJob.state: "failed", DocumentJob.error: TIMED_OUT}).where(
+            DocumentJob.id == job_id
+        )
+        raise
     except Exception as error:
         log.exception("document job %s failed", job_id)
         update = {DocumentJob.state: "failed", DocumentJob.error: _failure(error)}

@@ -170,3 +170,27 @@ async def test_a_bad_period_is_refused_in_chinese_and_a_refused_document_fails_w
     ).json()
     assert job["state"] == "failed" and "公示" in job["error"] and job["document_id"] is None
     assert await GeneratedFile.count() == 0
+
+
+async def test_a_job_cut_off_at_its_timeout_says_so_rather_than_running_for_ever(world: World) -> None:
+    job = await documents.request_document(
+        hall_id=world.town.id,
+        kind=DocumentKind.ATTENDANCE_MONTH,
+        period=OCTOBER,
+        format=Format.PDF,
+        actor_id=None,
+        scope=None,
+    )
+    running = asyncio.create_task(documents.run_job(job_id=job.id, now=get_config().local_now()))
+    for _ in range(1000):
+        if (await documents.job_state(job_id=job.id, scope=None)).state == "running":
+            break
+        await asyncio.sleep(0.01)
+    running.cancel()  # as arq does to a job past its timeout
+    try:
+        await running
+    except asyncio.CancelledError:
+        pass
+    state = await documents.job_state(job_id=job.id, scope=None)
+    assert (state.state, state.error, state.document_id) == ("failed", documents.TIMED_OUT, None)
+    assert await GeneratedFile.count() == 0
