@@ -31,6 +31,7 @@ from web import (
     assessment_pages,
     attendance,
     attendance_pages,
+    audit,
     calendar,
     complaints,
     complaints_pages,
@@ -48,9 +49,11 @@ from web import (
     settings,
     templating,
 )
+from web.audit_context import AuditContextMiddleware
 from web.auth import AuthenticationMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.guards import PUBLIC, check_every_route_declares, role_guard
+from web.security import csrf_middleware, security_headers
 
 log = logging.getLogger("hall")
 WEB_DIR = Path(__file__).parent
@@ -130,6 +133,7 @@ def create_push_app(config: Config | None = None) -> Litestar:
         state=State({"config": config}),
         request_max_body_size=config.max_upload_bytes,
         openapi_config=None,
+        before_send=[security_headers(config)],
     )
     check_every_route_declares(app)
     return app
@@ -158,11 +162,13 @@ def create_app(config: Config | None = None) -> Litestar:
             *complaints_public.ROUTES,
             *documents.ROUTES,
             *ranking_board.ROUTES,
+            *audit.ROUTES,
             *(iclock.ROUTES if config.push_on_main_app else []),
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC),
         ],
         guards=[role_guard],
-        middleware=[AuthenticationMiddleware()],
+        middleware=[AuthenticationMiddleware(), AuditContextMiddleware(), csrf_middleware(config)],
+        before_send=[security_headers(config)],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(
             directory=WEB_DIR / "templates",

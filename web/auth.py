@@ -31,18 +31,30 @@ def signed_in(
     return response
 
 
-def token_from(scope: Scope) -> str | None:
+def bearer_from(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             scheme, _, credential = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and credential:
+            if scheme.lower() == "bearer" and credential.strip():
                 return credential.strip()
+    return None
+
+
+def cookies_of(scope: Scope) -> dict[str, str]:
+    cookies = {}
+    for name, value in scope.get("headers", []):
         if name == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 key, _, cookie = part.strip().partition("=")
-                if key == SESSION_COOKIE and cookie:
-                    return cookie
-    return None
+                if cookie:
+                    cookies[key] = cookie
+    return cookies
+
+
+def token_from(scope: Scope) -> str | None:
+    # A bearer token wins over the cookie: the CSRF check (web/security.py) lets a request
+    # with one through, so it must be the credential the request is judged by.
+    return bearer_from(scope) or cookies_of(scope).get(SESSION_COOKIE)
 
 
 class AuthenticationMiddleware(ASGIMiddleware):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from asyncpg.exceptions import DataError, NumericValueOutOfRangeError, StringDataRightTruncationError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -13,6 +14,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from hall.errors import DomainError, InvalidInput
 from hall.i18n import render_message, translator
 from web.pages import is_api, language, login_redirect, render
+from web.security import CSRF_REFUSED, CSRFRefused
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,31 @@ def validation_error(request: Request, error: ValidationException) -> Response:
     return _respond(request, 400, detail)
 
 
+def csrf_refused(request: Request, error: CSRFRefused) -> Response:
+    return _respond(request, 403, translator(language(request))(CSRF_REFUSED))
+
+
 def http_error(request: Request, error: HTTPException) -> Response:
     message = STATUS_MESSAGES.get(error.status_code, STATUS_MESSAGES[400])
     return _respond(request, error.status_code, translator(language(request))(message))
+
+
+# asyncpg raises DataError itself for an argument its column type cannot hold; of the
+# server's data errors (its subclasses) only these are the request's fault, not ours.
+REQUEST_DATA_ERRORS = (NumericValueOutOfRangeError, StringDataRightTruncationError)
+
+
+def out_of_range(request: Request, error: OverflowError | DataError) -> Response:
+    """A value the database cannot hold: a number past its integers (SQLite's OverflowError,
+    PostgreSQL's DataError), a date past year 9999. The request was wrong, not the server."""
+    if (
+        type(error) is not DataError
+        and isinstance(error, DataError)
+        and not isinstance(error, REQUEST_DATA_ERRORS)
+    ):
+        return server_error(request, error)  # division by zero and its like: a defect of ours
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, error)
+    return _respond(request, 400, translator(language(request))("请求中的数值超出允许范围"))
 
 
 def server_error(request: Request, error: Exception) -> Response:
@@ -90,6 +114,9 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error,
     NotAuthorizedException: not_authorized,
     ValidationException: validation_error,
+    CSRFRefused: csrf_refused,
     HTTPException: http_error,
+    OverflowError: out_of_range,
+    DataError: out_of_range,
     Exception: server_error,
 }

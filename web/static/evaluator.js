@@ -135,7 +135,7 @@
     fetch(root.getAttribute("data-press-url"), {
       method: "POST",
       body: JSON.stringify(queue[0]),
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.getAttribute("data-csrf") },
       credentials: "same-origin",
       cache: "no-store",
     }).then(

@@ -285,7 +285,7 @@
     return fetch(root.getAttribute("data-clock-url"), {
       method: "POST",
       body: blob,
-      headers: { "Content-Type": "image/jpeg", Accept: "application/json" },
+      headers: { "Content-Type": "image/jpeg", Accept: "application/json", "X-CSRFToken": root.getAttribute("data-csrf") },
       credentials: "same-origin",
       cache: "no-store",
       signal: controller ? controller.signal : undefined,
