@@ -14,7 +14,7 @@ from hall.accounts import hash_password
 from hall.roles import Role
 from hall.tables import Account, Department, Hall, HallLevel, Staff, Window
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo-hall-2026"
 COUNTY_CODE = "demo-county"
 TOWN_CODE = "demo-town"
 

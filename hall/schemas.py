@@ -20,8 +20,9 @@ from pydantic import (
 )
 
 from hall.errors import FieldError, InvalidInput
+from hall.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from hall.roles import Role
-from hall.tables import DayKind, HallLevel, StaffStatus
+from hall.tables import DayKind, HallLevel, StaffStatus, TokenKind
 
 # pydantic error type -> Chinese message; the parameters come from the error's context.
 ERROR_MESSAGES = {
@@ -203,7 +204,8 @@ class CoverRead(BaseModel):
     reason: str
 
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+# The length is checked here for the form's message; hall/passwords.py holds the rest.
+Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=128)]
 
 
 class AccountCreate(Schema):
@@ -247,6 +249,22 @@ class Credentials(Schema):
 
 class TokenRead(BaseModel):
     token: str
+    expires_at: dt.datetime | None
+
+
+class TokenInfo(BaseModel):
+    """A session or API token still in force, for the admin's list: never the token itself."""
+
+    id: int
+    account_id: int
+    username: str
+    display_name: str
+    role: Role
+    hall_id: int | None
+    kind: TokenKind
+    label: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
     expires_at: dt.datetime | None
 
 

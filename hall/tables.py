@@ -138,6 +138,17 @@ class AccessToken(Table):
     created_at = Timestamptz()
 
 
+class LoginFailure(Table):
+    """A refused password, by the username typed (known or not) and the client's address:
+    what the login throttle counts, in the database so that every app process agrees. Rows
+    older than the throttle looks back are deleted as new ones come."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=50, index=True)
+    address = Varchar(length=64, index=True)
+    at = Timestamptz()
+
+
 class HallSetting(Table):
     """A dated change of one rule setting for a hall (and the halls below it)."""
 
@@ -238,3 +249,22 @@ class DocumentJob(Table):
     document = ForeignKey(references=GeneratedFile, null=True, on_delete=OnDelete.set_null)
     requested_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     requested_at = Timestamptz()
+
+
+class AuditEntry(Table):
+    """One change made through the product: who (the account, and its name as it was),
+    from where, what, and the subject's fields before and after. Never changed or deleted:
+    the database refuses it (triggers in the migration)."""
+
+    id = Serial(primary_key=True)
+    # For scoping a director's view; None for what belongs to no hall (national calendar, admins).
+    hall = ForeignKey(references=Hall, null=True, on_delete=OnDelete.set_null)
+    actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=120, default="")
+    address = Varchar(length=64, default="")
+    action = Varchar(length=64)
+    subject_type = Varchar(length=32)
+    subject_id = Varchar(length=64, default="")
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    at = Timestamptz()

@@ -1,5 +1,5 @@
-"""Login and logout, the language switch, the home page, "my information", accounts and
-API tokens."""
+"""Login and logout, the language switch, the home page, "my information", accounts, and
+the sessions and API tokens in force (listed and revoked by the admin or a director)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 
+from devices import registry
 from hall import accounts, services
 from hall.errors import DomainError
 from hall.i18n import LANGUAGES
@@ -20,6 +21,7 @@ from hall.schemas import (
     AccountRead,
     Credentials,
     PasswordChange,
+    TokenInfo,
     TokenRead,
     TokenRequest,
 )
@@ -35,6 +37,15 @@ from web.pages import (
     render_form,
     scope_of,
 )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _address(request: Request) -> str:
+    # The socket peer: what the login throttle counts per address.
+    return request.client.host if request.client else ""
 
 
 def _safe_next(target: str | None) -> str:
@@ -58,7 +69,10 @@ class SessionPages(Controller):
         try:
             credentials = Credentials.model_validate(values)
             user = await accounts.authenticate(
-                username=credentials.username, password=credentials.password, now=dt.datetime.now(dt.UTC)
+                username=credentials.username,
+                password=credentials.password,
+                address=_address(request),
+                now=_now(),
             )
         except DomainError as error:
             return render_form(request, "login.html", error=error, values=values, next_path=next_path)
@@ -66,7 +80,7 @@ class SessionPages(Controller):
         token, _ = await accounts.issue_token(
             account_id=user.account_id,
             kind=TokenKind.SESSION,
-            now=dt.datetime.now(dt.UTC),
+            now=_now(),
             lifetime=lifetime,
         )
         return signed_in(next_path, token, lifetime, secure=config(request).auth.secure_cookies)
@@ -82,7 +96,14 @@ class SessionPages(Controller):
     async def switch_language(self, request: Request, code: FromPath[str]) -> Response:
         response = Redirect(path=_safe_next(request.query_params.get("next")), status_code=303)
         if code in LANGUAGES:
-            response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax")
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                code,
+                max_age=365 * 86400,
+                httponly=True,
+                samesite="lax",
+                secure=config(request).auth.secure_cookies,
+            )
         return response
 
     @get("/", opt=allow(PEOPLE))
@@ -169,6 +190,39 @@ class AccountPages(Controller):
             return await self._page(request, error=error)
         return Redirect(path="/accounts", status_code=303)
 
+    async def _sessions_page(self, request: Request, *, error: DomainError | None = None) -> Template:
+        scope = await scope_of(request)
+        return render_form(
+            request,
+            "accounts/sessions.html",
+            error=error,
+            values={},
+            tokens=await accounts.list_tokens(scope=scope, now=_now()),
+            # A device's secret is replaced on its own page (devices/registry.py), not revoked here.
+            devices={device.account_id: device for device in await registry.list_devices(scope=scope)},
+            timezone=config(request).timezone,
+        )
+
+    @get("/sessions")
+    async def sessions(self, request: Request) -> Template:
+        return await self._sessions_page(request)
+
+    @post("/sessions/{token_id:int}/revoke")
+    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> Response:
+        try:
+            await accounts.revoke_token_by_id(token_id=token_id, scope=await scope_of(request))
+        except DomainError as error:
+            return await self._sessions_page(request, error=error)
+        return Redirect(path="/accounts/sessions", status_code=303)
+
+    @post("/{account_id:int}/sign-out")
+    async def sign_out_everywhere(self, request: Request, account_id: FromPath[int]) -> Response:
+        try:
+            await accounts.sign_out_everywhere(account_id=account_id, scope=await scope_of(request))
+        except DomainError as error:
+            return await self._sessions_page(request, error=error)
+        return Redirect(path="/accounts/sessions", status_code=303)
+
 
 class AuthApi(Controller):
     path = "/api/auth"
@@ -178,12 +232,12 @@ class AuthApi(Controller):
     async def issue(self, request: Request, data: JSONBody[Credentials]) -> TokenRead:
         """Exchange a username and password for a bearer token."""
         user = await accounts.authenticate(
-            username=data.username, password=data.password, now=dt.datetime.now(dt.UTC)
+            username=data.username, password=data.password, address=_address(request), now=_now()
         )
         token, expires_at = await accounts.issue_token(
             account_id=user.account_id,
             kind=TokenKind.API,
-            now=dt.datetime.now(dt.UTC),
+            now=_now(),
             lifetime=dt.timedelta(days=config(request).auth.api_token_days),
             label="api",
         )
@@ -242,6 +296,22 @@ class AccountApi(Controller):
             actor_id=principal(request).account_id,
         )
 
+    @get("/tokens")
+    async def list_tokens(self, request: Request) -> list[TokenInfo]:
+        """Sessions and API tokens in force (device secrets included) of the accounts the
+        caller manages; never the tokens themselves."""
+        return await accounts.list_tokens(scope=await scope_of(request), now=_now())
+
+    @post("/tokens/{token_id:int}/revoke", status_code=204)
+    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> None:
+        """End one session or API token; a device's secret is replaced through /api/devices."""
+        await accounts.revoke_token_by_id(token_id=token_id, scope=await scope_of(request))
+
+    @post("/{account_id:int}/sign-out", status_code=204)
+    async def sign_out_everywhere(self, request: Request, account_id: FromPath[int]) -> None:
+        """End every session and API token of an account (not a device: see /api/devices)."""
+        await accounts.sign_out_everywhere(account_id=account_id, scope=await scope_of(request))
+
     @post("/{account_id:int}/tokens", status_code=201)
     async def issue_token(
         self, request: Request, account_id: FromPath[int], data: JSONBody[TokenRequest]
@@ -252,7 +322,7 @@ class AccountApi(Controller):
         token, expires_at = await accounts.issue_token(
             account_id=account_id,
             kind=TokenKind.API,
-            now=dt.datetime.now(dt.UTC),
+            now=_now(),
             lifetime=dt.timedelta(days=data.days) if data.days else None,
             label=data.label,
         )

@@ -68,6 +68,7 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "verdict_final_hall_day",
         "verdict_computed_at",
         "evaluation_received_at",
+        "audit_entry_hall_at",
     } <= set(schema["indexes"])
     assert {
         "hall",
@@ -77,6 +78,7 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "cover_assignment",
         "account",
         "access_token",
+        "login_failure",
         "hall_setting",
         "calendar_year",
         "calendar_day",
@@ -92,4 +94,5 @@ def test_migrations_build_the_schema_from_an_empty_database_twice_over() -> None
         "quarter_publication",
         "quarter_result",
         "ledger_sync",
+        "audit_entry",
     } <= set(schema["tables"])
