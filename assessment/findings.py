@@ -52,7 +52,7 @@ from attendance.rules import (
 from attendance.rules import clock as clock_text
 from attendance.tables import Verdict
 from complaints.tables import ComplaintFinding
-from hall import db
+from hall import audit, db
 from hall.errors import Conflict, InvalidInput, NotFound
 from hall.services import HallScope, get_hall
 from hall.tables import CoverAssignment, Staff, Window
@@ -389,6 +389,20 @@ async def record_finding(
                 )
             ).returning(Finding.id)
         )[0]
+        await audit.record(
+            "assessment.finding.add",
+            subject_type="finding",
+            subject_id=finding["id"],
+            hall_id=hall_id,
+            after={
+                "day": data.day,
+                "rule": rule.code,
+                "effect": effect,
+                "window_id": data.window_id,
+                "staff_id": data.staff_id,
+                "evidence": data.evidence,
+            },
+        )
     return await get_finding(finding_id=finding["id"], scope=scope)
 
 
@@ -437,6 +451,14 @@ async def reverse_finding(
         await check_not_signed(hall_id=original["hall"], day=original["day"])
         await db.insert_many(
             Finding, INSERT_COLUMNS, [_reversal_row(original, data.reason, actor_id, dt.datetime.now(dt.UTC))]
+        )
+        await audit.record(
+            "assessment.finding.reverse",
+            subject_type="finding",
+            subject_id=finding_id,
+            hall_id=original["hall"],
+            before={"reversed": False, "effect": original["effect"]},
+            after={"reversed": True, "reason": data.reason},
         )
     return await get_finding(finding_id=finding_id, scope=scope)
 

@@ -22,7 +22,7 @@ from assessment.catalogue import (
 )
 from assessment.schemas import RuleRead, RuleWrite
 from assessment.tables import ScoreRule
-from hall import db
+from hall import audit, db
 from hall.errors import InvalidInput
 from hall.services import HallScope, get_hall, hall_chain
 
@@ -113,6 +113,7 @@ async def change_rule(
         raise InvalidInput.single("category", "类别", "自动扣分项不能改变类别或改为加分项")
     async with db.transaction():
         await get_hall(hall_id=hall_id, scope=scope)
+        previous = (await catalogue_by_day(hall_id=hall_id))(data.effective_from).get(data.code)
         await ScoreRule(
             hall=hall_id,
             code=data.code,
@@ -129,5 +130,17 @@ async def change_rule(
             created_by=actor_id,
             created_at=dt.datetime.now(dt.UTC),
         ).save()
+        fields = data.model_dump(exclude={"code", "effective_from", "reason"})
+        before, after = audit.changed(
+            {key: getattr(previous, key) for key in fields} if previous else {}, fields
+        )
+        await audit.record(
+            "assessment.rule.change",
+            subject_type="score_rule",
+            subject_id=data.code,
+            hall_id=hall_id,
+            before=before if previous else None,
+            after={**after, "effective_from": data.effective_from, "reason": data.reason},
+        )
     rules = await catalogue_by_day(hall_id=hall_id)
     return rule_read(rules(data.effective_from)[data.code], data.effective_from)

@@ -33,7 +33,7 @@ from assessment.scoring import Candidate, CategoryScore, Score, Standing
 from assessment.tables import Evaluation, Finding, MonthScore, MonthSignOff, QuarterPublication, QuarterResult
 from attendance import verdicts
 from attendance.months import month_end, month_of, shift_month
-from hall import db
+from hall import audit, db
 from hall.errors import Conflict, InvalidInput, NotFound
 from hall.schemas import StaffRead, WindowRead
 from hall.services import HallScope, get_hall, list_staff, list_windows
@@ -491,6 +491,14 @@ async def sign_off(
         await MonthSignOff.insert(
             MonthSignOff(hall=hall_id, month=month, signed_by=actor_id, signed_at=dt.datetime.now(dt.UTC))
         )
+        await audit.record(
+            "assessment.month.signoff",
+            subject_type="assessment_month",
+            subject_id=month.isoformat()[:7],
+            hall_id=hall_id,
+            before={"signed": False},
+            after={"signed": True, "scores": len(rows)},
+        )
 
 
 # ---- the quarter ----------------------------------------------------------------------------
@@ -800,4 +808,12 @@ async def publish_quarter(
                     for line in report.lines
                 )
             )
+        await audit.record(
+            "assessment.quarter.publish",
+            subject_type="assessment_quarter",
+            subject_id=report.label,
+            hall_id=hall_id,
+            before={"published": False},
+            after={"published": True, "star_staff_id": chosen, "windows": len(report.lines)},
+        )
     return await quarter_report(hall_id=hall_id, quarter=quarter, now=now, scope=scope)

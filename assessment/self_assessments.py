@@ -13,7 +13,7 @@ from assessment.schemas import SelfAssessmentRead, SelfAssessmentWrite
 from assessment.scoring import FULL_MARKS
 from assessment.tables import SelfAssessment
 from attendance.months import month_of, shift_month
-from hall import db
+from hall import audit, db
 from hall.config import get_config
 from hall.errors import InvalidInput
 from hall.services import HallScope, get_window, list_windows
@@ -123,8 +123,9 @@ async def file_self_assessment(
         await db.lock(LEDGER_LOCK, window.hall_id)
         await check_not_signed(hall_id=window.hall_id, day=month)
         existing = (
-            await SelfAssessment.select(SelfAssessment.id)
+            await SelfAssessment.select(SelfAssessment.id, SelfAssessment.categories, SelfAssessment.text)
             .where((SelfAssessment.window == window_id) & (SelfAssessment.month == month))
+            .output(load_json=True)
             .first()
         )
         if existing is None:
@@ -134,4 +135,14 @@ async def file_self_assessment(
             )
         else:
             await SelfAssessment.update(values).where(SelfAssessment.id == existing["id"])
+        await audit.record(
+            "assessment.self.file",
+            subject_type="self_assessment",
+            subject_id=f"{window_id}:{month.isoformat()[:7]}",
+            hall_id=window.hall_id,
+            before=None
+            if existing is None
+            else {"categories": existing["categories"], "text": existing["text"]},
+            after={"categories": categories, "text": data.text},
+        )
     return await window_self_assessment(window_id=window_id, month=month, today=now.date(), scope=scope)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from attendance.schemas import MonthEventRead, MonthStateRead
 from attendance.tables import AttendanceRequest, MonthAction, MonthEvent, RequestStatus
-from hall import db
+from hall import audit, db
 from hall.calendar import hall_calendar
 from hall.errors import Conflict, InvalidInput
 from hall.services import HallScope, get_hall
@@ -102,6 +102,18 @@ async def list_month_states(*, hall_id: int, months: list[dt.date], scope: HallS
     ]
 
 
+async def _audit(step: str, *, hall_id: int, month: dt.date, closed: bool, reason: str = "") -> None:
+    after: dict[str, object] = {"closed": closed, **({"reason": reason} if reason else {})}
+    await audit.record(
+        f"attendance.month.{step}",
+        subject_type="attendance_month",
+        subject_id=month.isoformat()[:7],
+        hall_id=hall_id,
+        before={"closed": not closed},
+        after=after,
+    )
+
+
 async def close_month(
     *, hall_id: int, month: dt.date, scope: HallScope, actor_id: int, now: dt.datetime
 ) -> MonthStateRead:
@@ -133,6 +145,7 @@ async def close_month(
         await MonthEvent(
             hall=hall_id, month=month, action=MonthAction.CLOSE, actor=actor_id, reason=""
         ).save()
+        await _audit("close", hall_id=hall_id, month=month, closed=True)
     return await month_state(hall_id=hall_id, month=month, scope=scope)
 
 
@@ -148,4 +161,5 @@ async def reopen_month(
         await MonthEvent(
             hall=hall_id, month=month, action=MonthAction.REOPEN, actor=actor_id, reason=reason
         ).save()
+        await _audit("reopen", hall_id=hall_id, month=month, closed=False, reason=reason)
     return await month_state(hall_id=hall_id, month=month, scope=scope)

@@ -11,7 +11,7 @@ from attendance import months, rules
 from attendance.schemas import PunchCreate, PunchRead, PunchRecorded
 from attendance.tables import PendingDay, Punch, PunchSource
 from attendance.verdicts import recompute
-from hall import db
+from hall import audit, db
 from hall.errors import InvalidInput, NotFound
 from hall.services import HallScope, get_hall, get_staff
 from hall.settings import setting_values_by_day
@@ -111,6 +111,19 @@ async def record_punch(
             )
             await row.save()
             punch_id = row.id
+            if by_hand:
+                await audit.record(
+                    "attendance.punch.manual",
+                    subject_type="punch",
+                    subject_id=punch_id,
+                    hall_id=person.hall_id,
+                    after={
+                        "staff_id": person.id,
+                        "punched_at": punched_at,
+                        "source": data.source,
+                        "reason": data.reason,
+                    },
+                )
             if not month_closed:
                 await recompute(hall_id=person.hall_id, start=day, end=day, now=now, staff_ids=[person.id])
         else:

@@ -10,7 +10,7 @@ from attendance.rules import Mark, Session, Slot
 from attendance.schemas import RequestCreate, RequestDecision, RequestEventRead, RequestRead
 from attendance.tables import AttendanceRequest, RequestAction, RequestEvent, RequestKind, RequestStatus
 from attendance.verdicts import compute, recompute
-from hall import db
+from hall import audit, db
 from hall.calendar import hall_calendar
 from hall.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from hall.services import HallScope, get_staff
@@ -214,6 +214,19 @@ async def _event(request_id: int, action: RequestAction, actor_id: int, note: st
     ).save()
 
 
+async def _audit(
+    step: str, *, request_id: int, hall_id: int, before: RequestStatus | None, after: dict[str, object]
+) -> None:
+    await audit.record(
+        f"attendance.request.{step}",
+        subject_type="attendance_request",
+        subject_id=request_id,
+        hall_id=hall_id,
+        before=None if before is None else {"status": before},
+        after=after,
+    )
+
+
 async def submit_request(
     *, data: RequestCreate, scope: HallScope, actor_id: int, own_staff_id: int | None, now: dt.datetime
 ) -> RequestRead:
@@ -255,6 +268,20 @@ async def submit_request(
         )
         await row.save()
         await _event(row.id, RequestAction.SUBMITTED, actor_id)
+        await _audit(
+            "submit",
+            request_id=row.id,
+            hall_id=person.hall_id,
+            before=None,
+            after={
+                "status": RequestStatus.PENDING,
+                "kind": data.kind,
+                "staff_id": person.id,
+                "first_day": data.first_day,
+                "last_day": last_day,
+                "reason": data.reason,
+            },
+        )
     return await get_request(request_id=row.id, scope=scope)
 
 
@@ -310,6 +337,13 @@ async def approve_request(
             }
         ).where(AttendanceRequest.id == request_id)
         await _event(request_id, RequestAction.APPROVED, actor_id, data.note)
+        await _audit(
+            "approve",
+            request_id=request_id,
+            hall_id=request.hall_id,
+            before=request.status,
+            after={"status": RequestStatus.APPROVED, "substitute_id": substitute_id, "note": data.note},
+        )
         await recompute(
             hall_id=request.hall_id,
             start=request.first_day,
@@ -326,7 +360,7 @@ async def refuse_request(
     if not data.note:
         raise InvalidInput.single("note", "审批意见", "不批准时必须写明理由")
     async with db.transaction():
-        await _pending(request_id, scope)
+        request = await _pending(request_id, scope)
         await AttendanceRequest.update(
             {
                 AttendanceRequest.status: RequestStatus.REFUSED,
@@ -336,6 +370,13 @@ async def refuse_request(
             }
         ).where(AttendanceRequest.id == request_id)
         await _event(request_id, RequestAction.REFUSED, actor_id, data.note)
+        await _audit(
+            "refuse",
+            request_id=request_id,
+            hall_id=request.hall_id,
+            before=request.status,
+            after={"status": RequestStatus.REFUSED, "note": data.note},
+        )
     return await get_request(request_id=request_id, scope=scope)
 
 
@@ -345,9 +386,16 @@ async def cancel_request(
     """Withdraw a request still pending; a decided one stays as decided."""
     await get_request(request_id=request_id, scope=scope, own_staff_id=own_staff_id)
     async with db.transaction():
-        await _pending(request_id, scope)
+        request = await _pending(request_id, scope)
         await AttendanceRequest.update({AttendanceRequest.status: RequestStatus.CANCELLED}).where(
             AttendanceRequest.id == request_id
         )
         await _event(request_id, RequestAction.CANCELLED, actor_id)
+        await _audit(
+            "cancel",
+            request_id=request_id,
+            hall_id=request.hall_id,
+            before=request.status,
+            after={"status": RequestStatus.CANCELLED},
+        )
     return await get_request(request_id=request_id, scope=scope)

@@ -43,7 +43,7 @@ from complaints.tables import (
     ReplyChannel,
     State,
 )
-from hall import db
+from hall import audit, db
 from hall.config import get_config
 from hall.errors import FieldError, InvalidInput, NotAllowed, NotFound
 from hall.services import get_hall, get_staff, get_window
@@ -405,6 +405,9 @@ async def check_subject(*, hall_id: int, window_id: int | None, staff_id: int | 
             raise InvalidInput.single("staff_id", "被投诉人员", "该人员不在所选窗口")
 
 
+CONFIDENTIAL = frozenset({"complainant_name", "complainant_contact"})
+
+
 async def event(complaint_id: int, action: Action, actor_id: int | None, note: str = "") -> None:
     await ComplaintEvent.insert(
         ComplaintEvent(
@@ -454,6 +457,21 @@ async def insert_complaint(
                 for upload, path in zip(uploads, paths, strict=True):
                     await attachment_files.insert(complaint.id, upload, path, actor_id)
                 await event(complaint.id, action, actor_id)
+                await audit.record(
+                    f"complaint.{action.value}",
+                    subject_type="complaint",
+                    subject_id=complaint.id,
+                    hall_id=values["hall"],
+                    # The complainant's name and contact stay out: they are read on the complaint's page only.
+                    after={
+                        **{key: value for key, value in values.items() if key not in CONFIDENTIAL},
+                        "number": complaint.number,
+                        "state": complaint.state,
+                        "due_at": deadline.due_at,
+                        "on_the_spot_reply": on_the_spot_reply,
+                        "attachments": [upload.filename for upload in uploads],
+                    },
+                )
                 if on_the_spot_reply:
                     await ComplaintReply.insert(
                         ComplaintReply(
@@ -535,7 +553,7 @@ async def add_attachments(
 ) -> list[AttachmentRead]:
     if viewer.role not in DESK:
         raise NotAllowed("只有投诉受理员或大厅主任可以添加附件")
-    await find_row(complaint_id, viewer)
+    row = await find_row(complaint_id, viewer)
     if not uploads:
         raise InvalidInput.single("attachments", "附件", "请选择要上传的文件")
     checked = attachment_files.check_all(uploads, limits)
@@ -544,6 +562,13 @@ async def add_attachments(
         for upload, path in zip(checked, paths, strict=True):
             await attachment_files.insert(complaint_id, upload, path, viewer.account_id)
         await event(complaint_id, Action.ATTACHED, viewer.account_id, "、".join(u.filename for u in checked))
+        await audit.record(
+            f"complaint.{Action.ATTACHED.value}",
+            subject_type="complaint",
+            subject_id=complaint_id,
+            hall_id=row["hall"],
+            after={"attachments": [upload.filename for upload in checked]},
+        )
     return (await _details(complaint_id, get_config().local_now()))["attachments"]
 
 

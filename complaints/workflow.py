@@ -35,7 +35,7 @@ from complaints.tables import (
     ComplaintUnit,
     State,
 )
-from hall import db
+from hall import audit, db
 from hall.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
 from hall.services import get_window, list_departments
 
@@ -64,6 +64,20 @@ def _in_state(row: dict[str, Any], allowed: tuple[State, ...], doing: str) -> No
 async def _save(complaint_id: int, **values: Any) -> None:
     await Complaint.update({getattr(Complaint, key): value for key, value in values.items()}).where(
         Complaint.id == complaint_id
+    )
+
+
+async def _audit(
+    row: dict[str, Any], action: Action, after: dict[str, Any], before: dict[str, Any] | None = None
+) -> None:
+    """The audit entry of a step; `before` defaults to the complaint's fields that `after` names."""
+    await audit.record(
+        f"complaint.{action.value}",
+        subject_type="complaint",
+        subject_id=row["id"],
+        hall_id=row["hall"],
+        before={key: row[key] for key in after if key in row} if before is None else before,
+        after=after,
     )
 
 
@@ -124,6 +138,7 @@ async def assign(
                 "due_at": due_at,
             }
         await _save(complaint_id, **changes)
+        await _audit(row, Action.ASSIGNED, {**changes, "units": [unit.model_dump() for unit in data.units]})
         await event(
             complaint_id, Action.ASSIGNED, viewer.account_id, UNITS_NOTE.format(count=len(data.units))
         )
@@ -154,6 +169,12 @@ async def report(
                 ComplaintUnit.reported_by: viewer.account_id,
             }
         ).where(ComplaintUnit.id == unit_id)
+        await _audit(
+            row,
+            Action.REPORTED,
+            {"unit_id": unit_id, "report": data.report},
+            before={"report": unit["report"]},
+        )
         await event(complaint_id, Action.REPORTED, viewer.account_id, data.report)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -179,8 +200,18 @@ async def reply(*, complaint_id: int, data: ReplyCreate, viewer: Viewer, now: dt
                 replied_by=viewer.account_id,
             )
         )
+        answered = {"state": State.REPLIED, "replied_at": row["replied_at"] or replied_at}
         if row["state"] in UNANSWERED:
-            await _save(complaint_id, state=State.REPLIED, replied_at=row["replied_at"] or replied_at)
+            await _save(complaint_id, **answered)
+        await _audit(
+            row,
+            Action.REPLIED,
+            {
+                **(answered if row["state"] in UNANSWERED else {}),
+                "channel": data.channel,
+                "reply": data.content,
+            },
+        )
         await event(complaint_id, Action.REPLIED, viewer.account_id, data.content)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -210,6 +241,7 @@ async def extend(
             )
         )
         await _save(complaint_id, due_at=new_due_at)
+        await _audit(row, Action.EXTENDED, {"due_at": new_due_at, "reason": data.reason})
         await event(complaint_id, Action.EXTENDED, viewer.account_id, data.reason)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -248,15 +280,16 @@ async def decide(
                     created_at=dt.datetime.now(dt.UTC),
                 )
             )
-        await _save(
-            complaint_id,
-            state=State.DECIDED,
-            upheld=data.upheld,
-            sanction=data.sanction,
-            finding_note=data.note,
-            window=window_id,
-            staff=staff_id,
-        )
+        decision = {
+            "state": State.DECIDED,
+            "upheld": data.upheld,
+            "sanction": data.sanction,
+            "finding_note": data.note,
+            "window": window_id,
+            "staff": staff_id,
+        }
+        await _save(complaint_id, **decision)
+        await _audit(row, Action.DECIDED, decision)
         await event(complaint_id, Action.DECIDED, viewer.account_id, "属实" if data.upheld else "不属实")
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -267,6 +300,7 @@ async def close(*, complaint_id: int, note: str, viewer: Viewer, now: dt.datetim
     _in_state(row, (State.DECIDED,), "办结（请先作出认定）")
     async with db.transaction():
         await _save(complaint_id, state=State.CLOSED, closed_at=wall_clock(now))
+        await _audit(row, Action.CLOSED, {"state": State.CLOSED, "closed_at": wall_clock(now), "note": note})
         await event(complaint_id, Action.CLOSED, viewer.account_id, note)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -280,6 +314,7 @@ async def follow_up(
     _in_state(row, (State.REPLIED, State.DECIDED, State.CLOSED), "回访（尚未答复）")
     async with db.transaction():
         await _save(complaint_id, satisfaction=data.satisfaction)
+        await _audit(row, Action.FOLLOWED_UP, {"satisfaction": data.satisfaction, "note": data.note})
         await event(complaint_id, Action.FOLLOWED_UP, viewer.account_id, data.note)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)
 
@@ -304,13 +339,14 @@ async def reopen(*, complaint_id: int, reason: str, viewer: Viewer, now: dt.date
                 ComplaintFinding.withdrawn_reason: reason,
             }
         ).where((ComplaintFinding.complaint == complaint_id) & ComplaintFinding.withdrawn_at.is_null())
-        await _save(
-            complaint_id,
-            state=State.ASSIGNED if has_units else State.REGISTERED,
-            due_at=max(deadline.due_at, row["due_at"]),
-            upheld=None,
-            sanction="none",
-            closed_at=None,
-        )
+        reopened = {
+            "state": State.ASSIGNED if has_units else State.REGISTERED,
+            "due_at": max(deadline.due_at, row["due_at"]),
+            "upheld": None,
+            "sanction": "none",
+            "closed_at": None,
+        }
+        await _save(complaint_id, **reopened)
+        await _audit(row, Action.REOPENED, {**reopened, "reason": reason})
         await event(complaint_id, Action.REOPENED, viewer.account_id, reason)
     return await get_complaint(complaint_id=complaint_id, viewer=viewer, now=now)

@@ -10,7 +10,7 @@ import secrets
 
 from devices.schemas import DeviceCreate, DeviceRead, DeviceSecret
 from devices.tables import Device, DeviceKind, ParkedDevice
-from hall import db
+from hall import audit, db
 from hall.accounts import Principal, hash_password, issue_token
 from hall.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from hall.roles import Role
@@ -147,6 +147,18 @@ async def register_device(
         else:
             secret = None
             await ParkedDevice.delete().where(ParkedDevice.serial_number == serial_number)
+        await audit.record(
+            "device.register",
+            subject_type="device",
+            subject_id=device.id,
+            hall_id=data.hall_id,
+            after={
+                "name": data.name,
+                "kind": data.kind,
+                "serial_number": serial_number,
+                "window_id": window_id,
+            },
+        )
     return DeviceSecret(device=await get_device(device_id=device.id, scope=None), secret=secret)
 
 
@@ -164,6 +176,14 @@ async def replace_secret(*, device_id: int, scope: HallScope, now: dt.datetime) 
             raise Conflict("考勤机按序列号（SN）识别，没有密钥")
         await _revoke_secrets(device.account_id)
         secret = await _new_secret(account_id=device.account_id, now=now)
+        # The secret itself is never recorded, only that it changed.
+        await audit.record(
+            "device.secret.replace",
+            subject_type="device",
+            subject_id=device_id,
+            hall_id=device.hall_id,
+            after={"secret_changed": True},
+        )
     return DeviceSecret(device=await get_device(device_id=device_id, scope=scope), secret=secret)
 
 
@@ -175,6 +195,14 @@ async def revoke_device(*, device_id: int, scope: HallScope, now: dt.datetime) -
         )
         await Account.update({Account.active: False}).where(Account.id == device.account_id)
         await _revoke_secrets(device.account_id)
+        await audit.record(
+            "device.deactivate",
+            subject_type="device",
+            subject_id=device_id,
+            hall_id=device.hall_id,
+            before={"active": device.active},
+            after={"active": False},
+        )
     return await get_device(device_id=device_id, scope=scope)
 
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import holidays
 from chinese_calendar import constants as chinese_calendar_data
 
-from hall import db
+from hall import audit, db
 from hall.errors import Conflict, FieldError, InvalidInput, NotFound
 from hall.schemas import CalendarDayRead, CalendarYearRead, CalendarYearWrite, ClosureRead, YearSource
 from hall.services import HallScope, get_hall
@@ -427,12 +427,14 @@ async def enter_year(
     async with db.transaction():
         existing = await CalendarYear.select(CalendarYear.id).where(CalendarYear.year == year).first()
         now = dt.datetime.now(dt.UTC)
+        before = None
         if existing is None:
             row = CalendarYear(year=year, note=note, entered_by=actor_id, entered_at=now)
             await db.write(row.save())
             year_id = row.id
         else:
             year_id = existing["id"]
+            before = {"days": await _entered_days(year_id)}
             await CalendarYear.update(
                 {CalendarYear.note: note, CalendarYear.entered_by: actor_id, CalendarYear.entered_at: now}
             ).where(CalendarYear.id == year_id)
@@ -442,7 +444,22 @@ async def enter_year(
                 *(CalendarDay(calendar_year=year_id, day=e.day, kind=e.kind, name=e.name) for e in entries)
             )
         )
+        await audit.record(
+            "calendar.year.enter",
+            subject_type="calendar_year",
+            subject_id=year,
+            hall_id=None,
+            before=before,
+            after={"days": [[e.day, e.kind, e.name] for e in entries], "note": note},
+        )
     return await get_year(year=year)
+
+
+async def _entered_days(year_id: int) -> list[list[Any]]:
+    rows = await CalendarDay.select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+        CalendarDay.calendar_year == year_id
+    )
+    return [[row["day"], row["kind"], row["name"]] for row in rows]
 
 
 async def delete_entered_year(*, year: int) -> None:
@@ -454,6 +471,13 @@ async def delete_entered_year(*, year: int) -> None:
             if year in LIBRARY_YEARS:
                 raise Conflict("{year} 年的日历来自 chinesecalendar 库，不能删除", year=year)
             raise NotFound("{year} 年的日历还没有录入", year=year)
+        await audit.record(
+            "calendar.year.delete",
+            subject_type="calendar_year",
+            subject_id=year,
+            hall_id=None,
+            before={"days": await _entered_days(row["id"])},
+        )
         await CalendarDay.delete().where(CalendarDay.calendar_year == row["id"])
         await CalendarYear.delete().where(CalendarYear.id == row["id"])
 
@@ -491,6 +515,13 @@ async def add_closure(
             raise Conflict("{day} 已是本中心的闭厅日", day=day.isoformat())
         row = HallClosure(hall=hall_id, day=day, reason=reason, created_by=actor_id)
         await db.write(row.save())
+        await audit.record(
+            "calendar.closure.add",
+            subject_type="hall_closure",
+            subject_id=row.id,
+            hall_id=hall_id,
+            after={"day": day, "reason": reason},
+        )
     return ClosureRead(id=row.id, hall_id=hall_id, day=day, reason=reason)
 
 
@@ -505,4 +536,11 @@ async def delete_closure(*, closure_id: int, scope: HallScope, hall_id: int | No
         ):
             raise NotFound("没有找到编号为 {id} 的闭厅安排", id=closure_id)
         await HallClosure.delete().where(HallClosure.id == closure_id)
+        await audit.record(
+            "calendar.closure.delete",
+            subject_type="hall_closure",
+            subject_id=closure_id,
+            hall_id=row["hall"],
+            before={"day": row["day"], "reason": row["reason"]},
+        )
     return _closure_read(row)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from hall import db
+from hall import audit, db
 from hall.errors import InvalidInput
 from hall.services import HallScope, get_hall, hall_chain, hall_chains
 from hall.tables import HallSetting
@@ -267,6 +267,7 @@ async def change_setting(
         raise InvalidInput.single("effective_from", "生效日期", "不能早于今天：设置只对今后生效")
     async with db.transaction():
         await get_hall(hall_id=hall_id, scope=scope)
+        previous = (await settings_for_hall(hall_id=hall_id, on=effective_from, scope=scope))[key]
         await HallSetting(
             hall=hall_id,
             key=key,
@@ -277,4 +278,12 @@ async def change_setting(
             reason=reason,
             created_by=actor_id,
         ).save()
+        await audit.record(
+            "settings.change",
+            subject_type="setting",
+            subject_id=key,
+            hall_id=hall_id,
+            before={"value": previous.value, "from_hall": previous.hall_id},
+            after={"value": stored, "effective_from": effective_from, "reason": reason},
+        )
     return (await settings_for_hall(hall_id=hall_id, on=effective_from, scope=scope))[key]

@@ -65,6 +65,7 @@ NAVIGATION = (
     NavItem("/complaints", "投诉", COMPLAINT_READERS),
     NavItem("/complaints/new", "登记投诉", COMPLAINT_DESK),
     NavItem("/complaints/statistics", "投诉统计", COMPLAINT_DESK | MANAGERS),
+    NavItem("/audit", "操作日志", MANAGERS),
     NavItem("/me", "我的信息", PEOPLE),
 )
 
