@@ -14,6 +14,9 @@ from attendance.tables import PunchSource
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PIN_PATTERN = re.compile(r"^[A-Za-z0-9]{1,24}$")
+# Status and verify codes are small numbers (0-255 on the terminals we know); a longer run of
+# digits is no code, and would not fit the columns that keep held lines.
+CODE_PATTERN = re.compile(r"^[0-9]{1,8}$")
 
 # ZKTeco's verify types (VerifyType / "verify" column). Combinations count as their leading
 # method: what the person presented first is what the record is about.
@@ -95,7 +98,7 @@ def _attlog_line(fields: list[str]) -> AttLogLine | str:
         punched_at = parse_time(fields[1])
     except ValueError:
         return "bad time"
-    if not (fields[2].isdigit() and fields[3].isdigit()):
+    if not (CODE_PATTERN.match(fields[2]) and CODE_PATTERN.match(fields[3])):
         return "bad status or verify code"
     return AttLogLine(
         pin=fields[0],

@@ -44,6 +44,8 @@ def test_an_attlog_line_is_read_field_by_field() -> None:
         ("QS001\t2026-11-31 07:58:03\t0\t1", "bad time"),
         ("QS001\t20261120 075803\t0\t1", "bad time"),
         ("QS001\t2026-11-20 07:58:03\tin\t1", "bad status or verify code"),
+        # Too long for a code, and for the column that keeps a held line's code.
+        ("QS001\t2026-11-20 07:58:03\t0\t" + "9" * 40, "bad status or verify code"),
     ],
 )
 def test_a_malformed_attlog_line_says_why(text: str, reason: str) -> None:

@@ -67,8 +67,11 @@ async def test_a_kiosk_clocks_a_face_in(client: AsyncTestClient, world: World, e
         (b"plain text, not a picture", "不是有效的图片文件"),
         (photo("obama-1.jpg")[:40_000], "图片文件不完整或已损坏"),
         (encoded(np.zeros((10000, 10000), np.uint8), ".png"), "图片尺寸过大（10000×10000）"),
+        # face_recognition turns Pillow's LOAD_TRUNCATED_IMAGES on, which lets a chunk name
+        # that is not ASCII through to a UnicodeDecodeError.
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x00\x80", "不是有效的图片文件"),
     ],
-    ids=["not-an-image", "truncated-jpeg", "10000x10000"],
+    ids=["not-an-image", "truncated-jpeg", "10000x10000", "png-with-a-broken-chunk"],
 )
 async def test_bad_images_are_refused_clearly(
     client: AsyncTestClient, world: World, enrolled, content: bytes, detail: str

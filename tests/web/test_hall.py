@@ -183,3 +183,18 @@ def test_the_shared_faces_are_where_the_tests_expect_them() -> None:
 async def test_an_edit_form_starts_from_what_is_stored(client: AsyncTestClient, world: World) -> None:
     page = await client.get(f"/halls/{world.town.id}", headers=world.cookie(Role.DIRECTOR))
     assert 'name="name" value="青山镇便民服务中心"' in page.text
+
+
+async def test_a_number_past_the_databases_integers_is_refused_in_chinese(
+    client: AsyncTestClient, world: World
+) -> None:
+    response = await client.get("/api/staff", params={"hall_id": 2**64}, headers=world.auth(Role.DIRECTOR))
+    assert (response.status_code, response.json()["detail"]) == (400, "请求中的数值超出允许范围")
+
+
+async def test_a_page_asked_for_a_number_past_the_databases_integers_says_so(
+    client: AsyncTestClient, world: World
+) -> None:
+    response = await client.get("/staff", params={"hall_id": 2**64}, headers=world.cookie(Role.DIRECTOR))
+    assert response.status_code == 400
+    assert "请求中的数值超出允许范围" in response.text
