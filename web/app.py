@@ -25,6 +25,7 @@ from hall import db, demo
 from hall.accounts import ensure_admin
 from hall.background import InProcessJobQueue, JobQueue, RedisJobQueue
 from hall.config import Config, get_config
+from hall.errors import InvalidInput, describe
 from web import (
     accounts,
     assessment,
@@ -65,7 +66,11 @@ def _announce(lines: list[str]) -> None:
 
 
 async def _first_start(config: Config) -> None:
-    admin_password = await ensure_admin(password=config.auth.admin_password)
+    try:
+        admin_password = await ensure_admin(password=config.auth.admin_password)
+    except InvalidInput as error:
+        # The operator's mistake, said plainly rather than as a traceback.
+        raise SystemExit(f"ADMIN_PASSWORD: {describe(error)}") from None
     if admin_password:
         _announce(
             [
