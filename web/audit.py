@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.response import Template
 
@@ -73,50 +74,46 @@ AREAS = {
 }
 
 
+def wanted_entries(
+    hall_id: OptionalInt = None,
+    actor_id: OptionalInt = None,
+    action: OptionalText = None,
+    subject_type: OptionalText = None,
+    subject_id: OptionalText = None,
+    start: OptionalDate = None,
+    end: OptionalDate = None,
+) -> audit.AuditFilter:
+    """The filter from the query, the same for the API and the page."""
+    return audit.AuditFilter(hall_id, actor_id, action, subject_type, subject_id, start, end)
+
+
+FILTER = {"wanted": Provide(wanted_entries, sync_to_thread=False)}
+
+
 class AuditApi(Controller):
     path = "/api/audit"
     tags = ["audit"]
+    dependencies = FILTER
 
     @get("/", opt=allow(MANAGERS))
     async def list_entries(
-        self,
-        request: Request,
-        hall_id: OptionalInt = None,
-        actor_id: OptionalInt = None,
-        action: OptionalText = None,
-        subject_type: OptionalText = None,
-        subject_id: OptionalText = None,
-        start: OptionalDate = None,
-        end: OptionalDate = None,
-        page: Page = 1,
+        self, request: Request, wanted: NamedDependency[audit.AuditFilter], page: Page = 1
     ) -> audit.AuditPage:
         """Newest first, 50 a page; `action` is a prefix ("complaint." is every complaint step)."""
         return await audit.entries(
-            wanted=audit.AuditFilter(hall_id, actor_id, action, subject_type, subject_id, start, end),
-            scope=await scope_of(request),
-            timezone=config(request).timezone,
-            page=page,
+            wanted=wanted, scope=await scope_of(request), timezone=config(request).timezone, page=page
         )
 
 
 class AuditPages(Controller):
     path = "/audit"
+    dependencies = FILTER
 
     @get("/", opt=allow(MANAGERS))
     async def index(
-        self,
-        request: Request,
-        hall_id: OptionalInt = None,
-        actor_id: OptionalInt = None,
-        action: OptionalText = None,
-        subject_type: OptionalText = None,
-        subject_id: OptionalText = None,
-        start: OptionalDate = None,
-        end: OptionalDate = None,
-        page: Page = 1,
+        self, request: Request, wanted: NamedDependency[audit.AuditFilter], page: Page = 1
     ) -> Template:
         scope = await scope_of(request)
-        wanted = audit.AuditFilter(hall_id, actor_id, action, subject_type, subject_id, start, end)
         found = await audit.entries(wanted=wanted, scope=scope, timezone=config(request).timezone, page=page)
         halls = await list_halls(scope=scope)
         accounts = await list_accounts(scope=scope)
