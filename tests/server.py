@@ -14,6 +14,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from hall.config import PROJECT_ROOT
 from tests.conftest import RUN_DIR, SERVER_URL
@@ -101,3 +104,26 @@ class AppServer:
         """Stop the server and drop its database."""
         self.stop()
         drop_database(SERVER_URL, self.database_url)
+
+
+class Api:
+    """The server's HTTP API with one bearer token."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    def call(self, method: str, path: str, *, expect: int = 200, **options: Any) -> Any:
+        response = self.client.request(method, path, **options)
+        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+
+def admin_api(server: AppServer) -> Api:
+    """The API as the system admin, whose password the tests set (tests/conftest.py)."""
+    response = httpx.post(
+        f"{server.url}/api/auth/token",
+        json={"username": "admin", "password": os.environ["ADMIN_PASSWORD"]},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return Api(server.url, response.json()["token"])

@@ -4,7 +4,6 @@ face terminal on it, and kiosk frames made from the shared photographs."""
 from __future__ import annotations
 
 import functools
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import httpx
 import pytest
 
 from attendance import faces
 from bench.face import kiosk_frame
 from devices.face_terminal import console
 from hall.config import PROJECT_ROOT
-from tests.server import AppServer
+from tests.server import Api, AppServer, admin_api
 
 FACES = PROJECT_ROOT.parent / "shared" / "faces"
 LIMITS = faces.ImageLimits(max_bytes=64 * 1024 * 1024, max_pixels=64_000_000)
@@ -36,27 +34,9 @@ def app_server() -> Iterator[AppServer]:
         server.close()
 
 
-class Api:
-    """The server's HTTP API with one bearer token."""
-
-    def __init__(self, base: str, token: str) -> None:
-        self.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-    def call(self, method: str, path: str, *, expect: int = 200, **options: Any) -> Any:
-        response = self.client.request(method, path, **options)
-        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
-        return response.json() if response.content else None
-
-
 @pytest.fixture(scope="module")
 def admin(app_server: AppServer) -> Iterator[Api]:
-    response = httpx.post(
-        f"{app_server.url}/api/auth/token",
-        json={"username": "admin", "password": os.environ["ADMIN_PASSWORD"]},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    api = Api(app_server.url, response.json()["token"])
+    api = admin_api(app_server)
     yield api
     api.client.close()
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 import redis
 
@@ -192,28 +191,6 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     yield server
     server.kill()
-
-
-class Api:
-    """The server's HTTP API with one bearer token."""
-
-    def __init__(self, base: str, token: str) -> None:
-        self.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-    def call(self, method: str, path: str, *, expect: int = 200, **options: Any) -> Any:
-        response = self.client.request(method, path, **options)
-        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
-        return response.json() if response.content else None
-
-
-def admin_api(server: AppServer) -> Api:
-    response = httpx.post(
-        f"{server.url}/api/auth/token",
-        json={"username": "admin", "password": os.environ["ADMIN_PASSWORD"]},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return Api(server.url, response.json()["token"])
 
 
 def app_environ(database_url: str, **more: str) -> dict[str, str]:

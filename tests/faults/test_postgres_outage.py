@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.faults.conftest import PostgresCluster, admin_api, app_environ, query
-from tests.server import AppServer
+from tests.faults.conftest import PostgresCluster, app_environ, query
+from tests.server import AppServer, admin_api
 
 pytestmark = pytest.mark.faults
 

@@ -14,16 +14,14 @@ from arq import create_pool
 from arq.connections import RedisSettings
 
 from tests.faults.conftest import (
-    Api,
     PostgresCluster,
     RedisServer,
-    admin_api,
     app_environ,
     query,
     wait_for,
     worker_for,
 )
-from tests.server import AppServer
+from tests.server import Api, AppServer, admin_api
 
 pytestmark = pytest.mark.faults
 

@@ -10,13 +10,12 @@ import pytest
 from tests.faults.conftest import (
     PostgresCluster,
     RedisServer,
-    admin_api,
     app_environ,
     query,
     wait_for,
     worker_for,
 )
-from tests.server import AppServer
+from tests.server import AppServer, admin_api
 
 pytestmark = pytest.mark.faults
 
