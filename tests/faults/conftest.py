@@ -23,7 +23,7 @@ import redis
 
 from hall.config import PROJECT_ROOT
 from tests.conftest import RUN_DIR
-from tests.server import AppServer, free_port
+from tests.server import Api, AppServer, free_port
 
 PG_BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 REDIS_SERVER = shutil.which("redis-server")
@@ -240,3 +240,34 @@ def wait_for(condition: Any, seconds: float, what: str, every: float = 0.5) -> A
             return value
         assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
         time.sleep(every)
+
+
+def new_hall(admin: Api, staff_numbers: list[str], *, push_terminal: str | None = None) -> dict[str, Any]:
+    """A hall of the test's own with its staff (all 王芳) and, given its SN, a push terminal."""
+    code = uuid.uuid4().hex[:8]
+    hall = admin.call(
+        "POST",
+        "/api/halls",
+        expect=201,
+        json={"code": f"f{code}", "name": f"故障中心{code}", "level": "centre"},
+    )
+    for number in staff_numbers:
+        admin.call(
+            "POST",
+            "/api/staff",
+            expect=201,
+            json={"hall_id": hall["id"], "name": "王芳", "staff_number": number},
+        )
+    if push_terminal is not None:
+        admin.call(
+            "POST",
+            "/api/devices",
+            expect=201,
+            json={
+                "hall_id": hall["id"],
+                "name": "大厅考勤机",
+                "kind": "push_terminal",
+                "serial_number": push_terminal,
+            },
+        )
+    return hall

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
-from tests.faults.conftest import PostgresCluster, app_environ, query
+from tests.faults.conftest import PostgresCluster, app_environ, new_hall, query
 from tests.server import AppServer, admin_api
 
 pytestmark = pytest.mark.faults
@@ -69,27 +68,8 @@ def test_punches_sent_while_postgres_is_down_are_resent_and_stored_once(
     servers.append(server)
     server.start()
     admin = admin_api(server)
-    code = uuid.uuid4().hex[:8]
-    hall = admin.call(
-        "POST",
-        "/api/halls",
-        expect=201,
-        json={"code": f"f{code}", "name": f"故障中心{code}", "level": "centre"},
-    )
     pins = [f"P{number:03d}" for number in range(STAFF)]
-    for pin in pins:
-        admin.call(
-            "POST",
-            "/api/staff",
-            expect=201,
-            json={"hall_id": hall["id"], "name": "王芳", "staff_number": pin},
-        )
-    admin.call(
-        "POST",
-        "/api/devices",
-        expect=201,
-        json={"hall_id": hall["id"], "name": "大厅考勤机", "kind": "push_terminal", "serial_number": SN},
-    )
+    new_hall(admin, pins, push_terminal=SN)
     # Yesterday's clock-ins, one line a second: never ahead of the server's clock.
     start = dt.datetime.combine(dt.date.today() - dt.timedelta(days=1), dt.time(7, 0))
     lines = [

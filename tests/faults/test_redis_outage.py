@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +16,7 @@ from tests.faults.conftest import (
     PostgresCluster,
     RedisServer,
     app_environ,
+    new_hall,
     query,
     wait_for,
     worker_for,
@@ -74,28 +74,13 @@ def test_with_redis_down_the_app_takes_work_and_what_was_due_runs_once_redis_is_
     server.start()
     admin = admin_api(server)
     make_working_day(admin, local_now.date())
-    code = uuid.uuid4().hex[:8]
-    hall = admin.call(
-        "POST",
-        "/api/halls",
-        expect=201,
-        json={"code": f"r{code}", "name": f"故障中心{code}", "level": "centre"},
-    )
-    admin.call(
-        "POST", "/api/staff", expect=201, json={"hall_id": hall["id"], "name": "王芳", "staff_number": "A001"}
-    )
-    admin.call(
-        "POST",
-        "/api/devices",
-        expect=201,
-        json={"hall_id": hall["id"], "name": "大厅考勤机", "kind": "push_terminal", "serial_number": SN},
-    )
+    hall = new_hall(admin, ["A001"], push_terminal=SN)
     director = admin.call(
         "POST",
         "/api/accounts",
         expect=201,
         json={
-            "username": f"director{code}",
+            "username": f"director{hall['code']}",
             "password": "Fault-tests-2026-pw",
             "role": "director",
             "display_name": "主任",

@@ -3,14 +3,13 @@ makes exists once."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.faults.conftest import (
     PostgresCluster,
     RedisServer,
     app_environ,
+    new_hall,
     query,
     wait_for,
     worker_for,
@@ -34,20 +33,7 @@ def test_a_document_job_whose_worker_was_killed_is_redone_once(
     servers.append(server)
     server.start()
     admin = admin_api(server)
-    code = uuid.uuid4().hex[:8]
-    hall = admin.call(
-        "POST",
-        "/api/halls",
-        expect=201,
-        json={"code": f"w{code}", "name": f"故障中心{code}", "level": "centre"},
-    )
-    for number in range(STAFF):
-        admin.call(
-            "POST",
-            "/api/staff",
-            expect=201,
-            json={"hall_id": hall["id"], "name": "王芳", "staff_number": f"S{number:04d}"},
-        )
+    hall = new_hall(admin, [f"S{number:04d}" for number in range(STAFF)])
     worker = worker_for(server, JOB_TIMEOUT_SECONDS=JOB_TIMEOUT_SECONDS)
     servers.append(worker)
     worker.start()
