@@ -38,6 +38,8 @@ SESSION_IDLE = dt.timedelta(hours=2)
 ADMIN_USERNAME = "admin"
 WRONG_CREDENTIALS = "用户名或密码不正确"
 
+FIRST_START_LOCK = 7_402_114  # beside db.MIGRATION_LOCK_ID
+
 
 class LockedOut(DomainError):
     """Too many failed logins for the username or from the address: try again later."""
@@ -330,6 +332,8 @@ async def ensure_admin(*, password: str | None) -> str | None:
     """Create the system admin on first start. Returns the password to print once when it
     was generated here, else None (the admin existed, or the password came from outside)."""
     async with db.transaction():
+        # App processes started together (uvicorn --workers) would each find no admin.
+        await db.lock(FIRST_START_LOCK, 0)
         if await Account.exists().where(Account.role == Role.ADMIN):
             return None
         generated = password is None

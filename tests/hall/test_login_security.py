@@ -3,6 +3,7 @@ password change or a deactivation ends, on the real database."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -153,6 +154,14 @@ async def test_a_given_admin_password_follows_the_rules(world: World) -> None:
     with pytest.raises(InvalidInput):
         await accounts.ensure_admin(password="admin12345")
     assert await accounts.ensure_admin(password="a long admin secret") is None
+
+
+async def test_app_processes_started_together_make_one_admin(world: World) -> None:
+    """uvicorn --workers 4 on a new database: every process runs the first start at once."""
+    await Account.delete().where(Account.role == Role.ADMIN)
+    made = await asyncio.gather(*(accounts.ensure_admin(password=None) for _ in range(4)))
+    assert sum(password is not None for password in made) == 1
+    assert await Account.count().where(Account.role == Role.ADMIN) == 1
 
 
 # ---- sessions -------------------------------------------------------------------------
