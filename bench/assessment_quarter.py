@@ -74,25 +74,17 @@ import io
 import os
 import pstats
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+from common import TICKS, Server, database_url, on_server
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 QUARTER = dt.date(2026, 7, 1)
 QUARTER_END = dt.date(2026, 9, 30)
@@ -105,7 +97,6 @@ RECORDED = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 TARGET_QUARTER_SECONDS = 5.0
 TARGET_OVERVIEW_MS = 300.0
 ONE_HALL_SAMPLES = 20
-TICKS = os.sysconf("SC_CLK_TCK")
 DEPARTMENTS = (
     "民政办",
     "社保所",
@@ -139,18 +130,6 @@ MANUAL = (
 MANUAL_PER_PERSON_MONTH = 1.5
 COMPLAINTS_PER_HALL = 5
 CHUNK = 200_000
-
-
-def _database_url(name: str) -> str:
-    return urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-
-
-async def _server(statement: str) -> None:
-    connection = await asyncpg.connect(SERVER)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @dataclass
@@ -691,28 +670,6 @@ def _profile_top(path: Path, lines: int = 25) -> str:
 # ---- the server ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _session_cpu(session: int) -> float:
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            text = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = text.rpartition(")")[2].split()
-        # After the command: state, ppid, pgrp, session, ..., utime (11th), stime (12th).
-        if int(fields[3]) == session:
-            total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
 def _backend_cpu(database: str) -> dict[int, float]:
     """CPU seconds used so far by each live PostgreSQL backend connected to this database
     (their process titles name it), by pid: the database's share of the work, whatever
@@ -730,98 +687,6 @@ def _backend_cpu(database: str) -> dict[int, float]:
             continue
         used[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS
     return used
-
-
-class Server:
-    """`uvicorn --factory web.app:create_app` with one worker, in a session of its own."""
-
-    def __init__(self, url: str, log_dir: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / "server.log"
-        self.queue = f"bench:assessment:{uuid.uuid4().hex[:8]}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REDIS_URL": REDIS,
-            "JOB_QUEUE": self.queue,
-            "MIGRATE_ON_START": "0",
-            "DEMO_DATA": "0",
-            "DATABASE_POOL": "1",
-            "ADMIN_PASSWORD": uuid.uuid4().hex,
-        }
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(ROOT / ".venv" / "bin" / "python"),
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "web.app:create_app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    "1",
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    async def ready(self, limit: float = 90) -> None:
-        deadline = time.monotonic() + limit
-        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited:\n{self.log_tail()}")
-                try:
-                    await client.get("/iclock/ping")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-            else:
-                raise RuntimeError(f"the server did not answer within {limit} s\n{self.log_tail()}")
-        # Until its processes (face models loading) rest.
-        before = _session_cpu(self.process.pid)
-        while time.monotonic() < deadline:
-            await asyncio.sleep(1)
-            now = _session_cpu(self.process.pid)
-            if now - before < 0.05:
-                return
-            before = now
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-
-    def log_tail(self) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
-
-
-async def _forget_queue(queue: str) -> None:
-    import redis.asyncio as redis
-
-    client = redis.from_url(REDIS)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{queue}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 class _Cpu:
@@ -877,9 +742,10 @@ async def _http(url: str, token: str, hall_id: int, requests: int) -> list[Timed
     ]
     results = []
     with tempfile.TemporaryDirectory(prefix="bench_assessment_") as log_dir:
-        server = Server(url, Path(log_dir))
+        server = Server(url, 1, Path(log_dir), redis=REDIS, queue_prefix="bench:assessment")
         try:
             await server.ready()
+            await server.idle()  # its face workers loading their models
             async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
                 for label, path, params, headers in targets:
                     samples, status = [], 0
@@ -894,7 +760,7 @@ async def _http(url: str, token: str, hall_id: int, requests: int) -> list[Timed
                     results.append(Timed(label, samples, status))
         finally:
             server.stop()
-            await _forget_queue(server.queue)
+            await server.forget_queue()
     return results
 
 
@@ -910,8 +776,8 @@ async def _measure(
     halls: int, windows: int, staff: int, presses: int, requests: int, serve: bool, profile: Path | None
 ) -> None:
     name = f"bench_assessment_{uuid.uuid4().hex[:10]}"
-    await _server(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = database_url(name)
     os.environ.update({"DATABASE_URL": url, "DATABASE_POOL": "1", "DEMO_DATA": "0"})
     from hall import db
     from hall.config import get_config
@@ -1022,7 +888,7 @@ async def _measure(
         )
     finally:
         await db.stop()
-        await _server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -116,11 +116,11 @@ TARGETS = {"month, XLSX": 10.0, "month, PDF": 30.0, "ranking, PDF": 10.0}
 async def _database() -> AsyncIterator[asyncpg.Connection]:
     """A new database, migrated, the product's pool on it and a data folder of its own; a
     connection to it for the set-up. Both removed afterwards."""
-    from assessment_quarter import _database_url, _server
+    from common import database_url, on_server
 
     name = f"bench_exports_{uuid.uuid4().hex[:10]}"
-    await _server(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = database_url(name)
     data_dir = tempfile.mkdtemp(prefix="bench-exports-")
     os.environ.update({"DATABASE_URL": url, "DATABASE_POOL": "1", "DEMO_DATA": "0", "DATA_DIR": data_dir})
     from hall import db
@@ -137,7 +137,7 @@ async def _database() -> AsyncIterator[asyncpg.Connection]:
             await connection.close()
     finally:
         await db.stop()
-        await _server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
