@@ -25,34 +25,16 @@ import datetime as dt
 import os
 import random
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from common import database_url, on_server
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-SERVER = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MONTH = dt.date(2026, 9, 1)
 MONTH_END = dt.date(2026, 9, 30)
 NOW = dt.datetime(2026, 10, 15, 12, 0)  # the month is over: every day is final
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def _database_url(name: str) -> str:
-    return urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-
-
-async def _server(statement: str) -> None:
-    connection = await asyncpg.connect(SERVER)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def _day_punches(rng: random.Random, day: dt.date) -> list[dt.datetime]:
@@ -191,8 +173,8 @@ class _Rollback(Exception):
 
 async def _measure(staff: int, halls: int) -> None:
     name = f"hall_bench_{uuid.uuid4().hex[:10]}"
-    await _server(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
+    await on_server(f'CREATE DATABASE "{name}"')
+    url = database_url(name)
     os.environ.update({"DATABASE_URL": url, "DATABASE_POOL": "1", "DEMO_DATA": "0"})
     from attendance import punches, verdicts
     from attendance.schemas import PunchCreate
@@ -264,7 +246,7 @@ async def _measure(staff: int, halls: int) -> None:
         )
     finally:
         await db.stop()
-        await _server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
